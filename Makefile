@@ -1,0 +1,45 @@
+# crumb — build and test entry points. `make test` is the command CI runs.
+
+GO ?= go
+PKGS := ./...
+
+.PHONY: test deps fmt-check vet race allocs generate fuzz bench
+
+## test: install what the tests need, then gofmt check, vet, race tests, allocation checks.
+test: deps fmt-check vet race allocs
+
+## deps: install missing test dependencies (Go toolchain check; system packages as they are needed).
+deps:
+	@scripts/install-test-deps.sh
+
+fmt-check:
+	@out=$$(gofmt -l $$(find . -name '*.go' -not -path './.git/*')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet $(PKGS)
+
+race:
+	$(GO) test -race -count=1 $(PKGS)
+
+# Allocation counts are meaningless under -race (sync.Pool drops items), so the
+# allocation tests run once more without it.
+allocs:
+	$(GO) test -count=1 -run 'Allocations|Allocs' $(PKGS)
+
+## generate: regenerate test vectors (deterministic) and, deliberately only, the built-in dictionary.
+generate:
+	$(GO) generate ./internal/vectors
+
+## fuzz: run each fuzz target for FUZZTIME (default 30s).
+FUZZTIME ?= 30s
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzOpen$$' -fuzztime $(FUZZTIME) ./internal/token
+	$(GO) test -run '^$$' -fuzz '^FuzzClaims$$' -fuzztime $(FUZZTIME) ./internal/token
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./codec
+	$(GO) test -run '^$$' -fuzz '^FuzzRoundTrip$$' -fuzztime $(FUZZTIME) ./codec
+
+## bench: the token-layer benchmarks behind BENCHMARKS.md (not part of `make test`).
+BENCHCOUNT ?= 8
+bench:
+	$(GO) test -run '^$$' -bench 'Token|Floor|Gorilla' -benchmem -count $(BENCHCOUNT) ./internal/token | tee bench-token.txt
