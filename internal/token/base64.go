@@ -1,0 +1,39 @@
+package token
+
+import (
+	"encoding/base64"
+	"strings"
+	"unsafe"
+)
+
+// b64 is strict base64url without padding: Strict rejects non-zero trailing
+// bits, so every accepted string is the one canonical encoding of its bytes.
+var b64 = base64.RawURLEncoding.Strict()
+
+// decode returns the bytes of a canonical base64url string (no padding, no
+// other characters, zero trailing bits) in a new buffer, or ok false.
+func decode(s string) (_ []byte, ok bool) {
+	// The decoder rejects every character outside the alphabet ('=' too,
+	// as padding is off) except '\r' and '\n', which it silently skips;
+	// canonical form allows neither.
+	if strings.IndexByte(s, '\n') >= 0 || strings.IndexByte(s, '\r') >= 0 {
+		return nil, false
+	}
+	buf := make([]byte, b64.DecodedLen(len(s)))
+	n, err := b64.Decode(buf, unsafe.Slice(unsafe.StringData(s), len(s)))
+	if err != nil || n != len(buf) {
+		return nil, false
+	}
+	return buf, true
+}
+
+// encode returns the base64url encoding of b as a string, with one
+// allocation: the string shares the freshly allocated, never modified buffer.
+func encode(b []byte) string {
+	out := make([]byte, b64.EncodedLen(len(b)))
+	b64.Encode(out, b)
+	return unsafe.String(unsafe.SliceData(out), len(out))
+}
+
+// encodedLen returns the length of the token for n envelope bytes.
+func encodedLen(n int) int { return b64.EncodedLen(n) }
