@@ -78,7 +78,7 @@ func (c *Codec) decodeZstd(dst, data []byte, id uint32, bodyLen int) ([]byte, er
 	if len(out) != n {
 		return nil, fmt.Errorf("%w: zstd: %d bytes decoded, frame declared %d", ErrCorrupt, len(out), n)
 	}
-	if &out[0] != &dst[start:start+n][0] { // the cap limit keeps DecodeAll in place; stay correct if not
+	if &out[0] != &dst[start : start+n][0] { // the cap limit keeps DecodeAll in place; stay correct if not
 		copy(dst[start:start+n], out)
 	}
 	return dst[:start+n], nil

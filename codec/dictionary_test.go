@@ -86,9 +86,12 @@ func TestNewDictionary(t *testing.T) {
 func TestTrainDictionaryRejects(t *testing.T) {
 	samples := sessiongen.Corpus(3, 32)
 	for name, f := range map[string]func() error{
-		"id 0":        func() error { _, err := codec.TrainDictionary(0, samples, 0); return err },
-		"too small":   func() error { _, err := codec.TrainDictionary(40000, samples, 100); return err },
-		"too large":   func() error { _, err := codec.TrainDictionary(40000, samples, codec.MaxDictionaryContent+1); return err },
+		"id 0":      func() error { _, err := codec.TrainDictionary(0, samples, 0); return err },
+		"too small": func() error { _, err := codec.TrainDictionary(40000, samples, 100); return err },
+		"too large": func() error {
+			_, err := codec.TrainDictionary(40000, samples, codec.MaxDictionaryContent+1)
+			return err
+		},
 		"few samples": func() error { _, err := codec.TrainDictionary(40000, samples[:3], 0); return err },
 	} {
 		if err := f(); !errors.Is(err, codec.ErrBadDictionary) || !strings.HasPrefix(err.Error(), "codec: ") {

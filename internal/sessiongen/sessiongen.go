@@ -152,7 +152,7 @@ func (g *Gen) Large() map[string]any {
 		"given_name": given, "family_name": family, "locale": pick(g, locales),
 		"picture": "https://cdn.example.com/avatars/" + g.token(12) + ".png",
 		"groups":  grp, "amr": []string{"pwd", "mfa"}, "acr": "urn:example:loa:2",
-		"address": map[string]any{"street_address": fmt.Sprintf("%d Example Street", 1+g.r.IntN(400)), "locality": pick(g, []string{"Berlin", "Boston", "Lyon", "Osaka", "Porto"}), "postal_code": fmt.Sprintf("%05d", g.r.IntN(100000)), "country": pick(g, []string{"DE", "US", "FR", "JP", "PT"})},
+		"address":  map[string]any{"street_address": fmt.Sprintf("%d Example Street", 1+g.r.IntN(400)), "locality": pick(g, []string{"Berlin", "Boston", "Lyon", "Osaka", "Porto"}), "postal_code": fmt.Sprintf("%05d", g.r.IntN(100000)), "country": pick(g, []string{"DE", "US", "FR", "JP", "PT"})},
 		"zoneinfo": pick(g, timezones), "updated_at": iat - int64(g.r.IntN(86400*90)),
 	}
 	access := map[string]any{
