@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"runtime"
+	"slices"
 
 	"github.com/klauspost/compress/s2"
 	"github.com/klauspost/compress/zstd"
@@ -250,10 +251,7 @@ func (c *Codec) Encode(dst, payload []byte) ([]byte, Format) {
 // appendS2 appends the S2 block for src to dst. S2 writes from the start of
 // the slice it is given, so it gets dst's spare capacity.
 func (c *Codec) appendS2(dst, src []byte) []byte {
-	n := s2.MaxEncodedLen(len(src))
-	if cap(dst)-len(dst) < n {
-		dst = append(dst[:cap(dst)], make([]byte, n-(cap(dst)-len(dst)))...)[:len(dst)]
-	}
+	dst = slices.Grow(dst, s2.MaxEncodedLen(len(src)))
 	var out []byte
 	if c.write != nil {
 		out = c.write.s2.Encode(dst[len(dst):cap(dst)], src)

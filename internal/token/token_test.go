@@ -237,6 +237,23 @@ func TestEveryTruncationRejected(t *testing.T) {
 	}
 }
 
+// TestLineBreaksRejected inserts '\r' and '\n' (which encoding/base64
+// silently skips) and '=' at every position of every sample token.
+func TestLineBreaksRejected(t *testing.T) {
+	r, _ := newRing(t, keyring.StatePrimary)
+	p := params(r, newCodec(t, codec.Options{}))
+	for _, tok := range sampleTokens(t, r) {
+		for i := 0; i <= len(tok); i++ {
+			for _, c := range []string{"\n", "\r", "\r\n", "=", " "} {
+				var o token.Opened
+				if _, err := token.Open(tok[:i]+c+tok[i:], p, &o); token.ReasonOf(err) != token.ReasonEncoding {
+					t.Fatalf("%q inserted at %d of %d: got %v", c, i, len(tok), err)
+				}
+			}
+		}
+	}
+}
+
 func TestPurposeBindsToken(t *testing.T) {
 	r, _ := newRing(t, keyring.StatePrimary)
 	cd := newCodec(t, codec.Options{})
