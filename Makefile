@@ -2,6 +2,8 @@
 
 GO ?= go
 PKGS := ./...
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 
 .PHONY: test deps fmt-check vet race allocs generate fuzz bench
 
@@ -39,7 +41,10 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./codec
 	$(GO) test -run '^$$' -fuzz '^FuzzRoundTrip$$' -fuzztime $(FUZZTIME) ./codec
 
-## bench: the token-layer benchmarks behind BENCHMARKS.md (not part of `make test`).
-BENCHCOUNT ?= 8
+## bench: run the token-layer benchmarks and regenerate BENCHMARKS.md (not part of `make test`; ~8 min).
+BENCHCOUNT ?= 10
+BENCHCMD = $(GO) test -run '^$$' -bench 'Token|Floor|Gorilla' -benchmem -count $(BENCHCOUNT) ./internal/token
 bench:
-	$(GO) test -run '^$$' -bench 'Token|Floor|Gorilla' -benchmem -count $(BENCHCOUNT) ./internal/token | tee bench-token.txt
+	$(BENCHCMD) | tee bench-token.txt
+	$(GO) run ./internal/cmd/benchreport -command "$(BENCHCMD)" < bench-token.txt > BENCHMARKS.md.tmp
+	mv BENCHMARKS.md.tmp BENCHMARKS.md

@@ -62,6 +62,7 @@ func benchToken(b *testing.B, o codec.Options) {
 				token.Seal(r, cd, purpose, c, s.json, token.DefaultMaxLen)
 			}
 			b.ReportMetric(float64(len(tok)), "chars")
+			b.ReportMetric(float64(len(s.json)), "payload-bytes")
 		})
 		p := params(r, cd)
 		b.Run("open/"+s.name, func(b *testing.B) {
