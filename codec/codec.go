@@ -1,6 +1,7 @@
 package codec
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"runtime"
@@ -70,13 +71,18 @@ type Options struct {
 // Format records how Encode stored a payload. Token format v1 carries it in
 // the flags byte of the claims.
 type Format struct {
+	// Compression is the algorithm the body was compressed with, or None.
 	Compression Compression
-	Padded      bool
+	// Padded is true when the plaintext ends with padding (SPEC.md §5.4).
+	Padded bool
 }
 
 // A Codec turns payloads into token bodies and back: compression when it
 // pays, padding, and decompression bounded by a hard cap. It holds no keys
 // and reads no clock. A Codec is immutable and safe for concurrent use.
+//
+// Build one Codec and share it: each holds Zstandard encoder and decoder
+// state (several MiB once used, mostly dictionary tables).
 type Codec struct {
 	policy     Policy
 	zstdFrom   int
@@ -137,7 +143,7 @@ func New(o Options) (*Codec, error) {
 		if d.id < FirstCustomDictionaryID && d != def {
 			return nil, fmt.Errorf("%w: dictionary ID %d is reserved for crumb's built-in dictionaries", ErrBadDictionary, d.id)
 		}
-		if prev, ok := c.dicts[d.id]; ok && prev != d {
+		if prev, ok := c.dicts[d.id]; ok && !bytes.Equal(prev.zstd, d.zstd) {
 			return nil, fmt.Errorf("%w: two different dictionaries with ID %d", ErrBadDictionary, d.id)
 		}
 		c.dicts[d.id] = d

@@ -1,6 +1,7 @@
 package codec
 
 import (
+	"encoding/binary"
 	"fmt"
 	"slices"
 
@@ -21,16 +22,18 @@ func (c *Codec) checkDecodedLen(n uint64, bodyLen int) error {
 	return nil
 }
 
-// decodeS2 decodes an S2 block after checking its declared length, so a bomb
-// costs no allocation.
+// decodeS2 decodes an S2 block after checking its declared length — a
+// minimal varint, within the cap — so a bomb costs no allocation.
 func (c *Codec) decodeS2(dst, data []byte, d *Dictionary, bodyLen int) ([]byte, error) {
-	n, err := s2.DecodedLen(data)
-	if err != nil {
-		return nil, fmt.Errorf("%w: s2: %v", ErrCorrupt, err)
+	declared, vn := binary.Uvarint(data)
+	if vn <= 0 || vn != uvarintLen(declared) {
+		return nil, fmt.Errorf("%w: s2: bad length prefix", ErrCorrupt)
 	}
-	if err := c.checkDecodedLen(uint64(n), bodyLen); err != nil {
+	if err := c.checkDecodedLen(declared, bodyLen); err != nil {
 		return nil, err
 	}
+	n := int(declared)
+	var err error
 	start := len(dst)
 	dst = slices.Grow(dst, n)
 	out := dst[start : start+n]
@@ -46,9 +49,11 @@ func (c *Codec) decodeS2(dst, data []byte, d *Dictionary, bodyLen int) ([]byte, 
 }
 
 // decodeZstd decodes one Zstandard frame. The frame header is read first: it
-// must declare its content size, within the cap, and name the same
-// dictionary as the body. The decoder is then limited to exactly that many
-// bytes (cap-limited DecodeAll, MaxMemory and MaxWindow set from the cap).
+// must be single-segment (so it declares its content size and needs no
+// window beyond it), within the cap, name the same dictionary as the body,
+// and be the only thing in data. The decoder is then limited to exactly that
+// many bytes (cap-limited DecodeAll, MaxMemory and MaxWindow set from the
+// cap).
 func (c *Codec) decodeZstd(dst, data []byte, id uint32, bodyLen int) ([]byte, error) {
 	var h zstd.Header
 	if err := h.Decode(data); err != nil {
@@ -57,10 +62,12 @@ func (c *Codec) decodeZstd(dst, data []byte, id uint32, bodyLen int) ([]byte, er
 	switch {
 	case h.Skippable:
 		return nil, fmt.Errorf("%w: zstd: skippable frame", ErrCorrupt)
-	case !h.HasFCS:
-		return nil, fmt.Errorf("%w: zstd: frame content size missing", ErrCorrupt)
+	case !h.SingleSegment || !h.HasFCS:
+		return nil, fmt.Errorf("%w: zstd: frame must be single-segment with its content size", ErrCorrupt)
 	case h.DictionaryID != id:
 		return nil, fmt.Errorf("%w: zstd: frame dictionary %d, body says %d", ErrCorrupt, h.DictionaryID, id)
+	case !oneZstdFrame(data, &h):
+		return nil, fmt.Errorf("%w: zstd: data after the frame", ErrCorrupt)
 	}
 	if err := c.checkDecodedLen(h.FrameContentSize, bodyLen); err != nil {
 		return nil, err
@@ -82,4 +89,35 @@ func (c *Codec) decodeZstd(dst, data []byte, id uint32, bodyLen int) ([]byte, er
 		copy(dst[start:start+n], out)
 	}
 	return dst[:start+n], nil
+}
+
+// oneZstdFrame reports whether data is exactly one frame: walking the block
+// headers (RFC 8878 §3.1.1.2) from the end of the frame header to the last
+// block, plus the optional checksum, ends at the end of data. DecodeAll
+// would otherwise also decode a second frame, and an empty or skippable one
+// adds no bytes, so the length check alone cannot see it.
+func oneZstdFrame(data []byte, h *zstd.Header) bool {
+	i := h.HeaderSize
+	for {
+		if i+3 > len(data) {
+			return false
+		}
+		bh := int(data[i]) | int(data[i+1])<<8 | int(data[i+2])<<16
+		i += 3
+		switch bh >> 1 & 3 { // Block_Type
+		case 0, 2: // Raw_Block, Compressed_Block: Block_Size bytes follow
+			i += bh >> 3
+		case 1: // RLE_Block: one byte follows
+			i++
+		default: // reserved
+			return false
+		}
+		if bh&1 == 1 { // Last_Block
+			break
+		}
+	}
+	if h.HasCheckSum {
+		i += 4
+	}
+	return i == len(data)
 }

@@ -27,18 +27,13 @@ func zstdFrame(t testing.TB, payload []byte, opts ...zstd.EOption) []byte {
 	return enc.EncodeAll(payload, nil)
 }
 
-// zstdStreamFrame returns a frame written by the streaming encoder, which
-// does not know the content size in advance and so does not declare it.
-func zstdStreamFrame(t testing.TB, payload []byte) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	enc, err := zstd.NewWriter(&buf, zstd.WithEncoderCRC(false))
-	if err != nil {
-		t.Fatal(err)
-	}
-	enc.Write(payload)
-	enc.Close()
-	return buf.Bytes()
+// zstdNoFCS returns a valid frame that does not declare its content size:
+// a Window_Descriptor instead of the single-segment flag, and one raw block.
+func zstdNoFCS(payload []byte) []byte {
+	f := []byte{0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x08}
+	bh := len(payload)<<3 | 1
+	f = append(f, byte(bh), byte(bh>>8), byte(bh>>16))
+	return append(f, payload...)
 }
 
 // setFCS rewrites the frame content size of a single-segment frame without a
@@ -75,10 +70,17 @@ func TestDecodeRejects(t *testing.T) {
 		{"s2 not smaller", body(0, s2.Encode(nil, random)), codec.Format{Compression: codec.S2}, codec.ErrCorrupt},
 		{"s2 empty", body(0, nil), codec.Format{Compression: codec.S2}, codec.ErrCorrupt},
 		{"zstd bomb: real", body(0, zstdFrame(t, zeros)), codec.Format{Compression: codec.Zstd}, codec.ErrTooLarge},
-		{"zstd no content size", body(0, zstdStreamFrame(t, text)), codec.Format{Compression: codec.Zstd}, codec.ErrCorrupt},
+		{"zstd no content size", body(0, zstdNoFCS(text)), codec.Format{Compression: codec.Zstd}, codec.ErrCorrupt},
 		{"zstd content size understated", body(0, setFCS(t, zstdFrame(t, text), 40)), codec.Format{Compression: codec.Zstd}, codec.ErrCorrupt},
 		{"zstd content size overstated", body(0, setFCS(t, zstdFrame(t, text), 200)), codec.Format{Compression: codec.Zstd}, codec.ErrCorrupt},
 		{"zstd two frames", body(0, append(zstdFrame(t, text), zstdFrame(t, text)...)), codec.Format{Compression: codec.Zstd}, codec.ErrCorrupt},
+		{"zstd trailing empty frame", body(0, append(zstdFrame(t, text), zstdFrame(t, nil, zstd.WithZeroFrames(true))...)), codec.Format{Compression: codec.Zstd}, codec.ErrCorrupt},
+		{"zstd trailing skippable frame", body(0, append(zstdFrame(t, text), 0x50, 0x2a, 0x4d, 0x18, 4, 0, 0, 0, 's', 'k', 'i', 'p')), codec.Format{Compression: codec.Zstd}, codec.ErrCorrupt},
+		{"zstd trailing byte", body(0, append(zstdFrame(t, text), 0)), codec.Format{Compression: codec.Zstd}, codec.ErrCorrupt},
+		{"zstd not single-segment", body(0, zstdFrame(t, bytes.Repeat(text, 20), zstd.WithSingleSegment(false))), codec.Format{Compression: codec.Zstd}, codec.ErrCorrupt},
+		{"zstd with checksum", body(0, zstdFrame(t, text, zstd.WithEncoderCRC(true))), codec.Format{Compression: codec.Zstd}, nil},
+		{"s2 length not minimal", body(0, append([]byte{0x96, 0x81, 0x00}, s2.Encode(nil, text)[2:]...)), codec.Format{Compression: codec.S2}, codec.ErrCorrupt},
+		{"s2 length over 32 bits", body(0, append(binary.AppendUvarint(nil, 1<<33), make([]byte, 20)...)), codec.Format{Compression: codec.S2}, codec.ErrTooLarge},
 		{"zstd truncated", body(0, zstdFrame(t, text)[:12]), codec.Format{Compression: codec.Zstd}, codec.ErrCorrupt},
 		{"zstd garbage", body(0, []byte("not a zstd frame at all")), codec.Format{Compression: codec.Zstd}, codec.ErrCorrupt},
 		{"zstd skippable", body(0, append([]byte{0x50, 0x2a, 0x4d, 0x18, 4, 0, 0, 0}, "skip"...)), codec.Format{Compression: codec.Zstd}, codec.ErrCorrupt},
@@ -96,6 +98,12 @@ func TestDecodeRejects(t *testing.T) {
 	}
 	for _, tc := range cases {
 		got, err := c.Decode(nil, tc.body, tc.f)
+		if tc.want == nil {
+			if err != nil || !bytes.Equal(got, text) {
+				t.Errorf("%s: got %v, want the payload", tc.name, err)
+			}
+			continue
+		}
 		if !errors.Is(err, tc.want) {
 			t.Errorf("%s: got (%d bytes, %v), want %v", tc.name, len(got), err, tc.want)
 		}
@@ -152,5 +160,22 @@ func TestBombAllocatesNothingPastCap(t *testing.T) {
 		if perRun > codec.DefaultMaxDecoded/16 {
 			t.Errorf("%s: %d bytes allocated per rejected bomb", name, perRun)
 		}
+	}
+}
+
+// TestNoFCSFrameIsValid makes sure the frame the rejection tests use is a
+// valid frame a plain decoder accepts: the codec must reject it for lacking
+// a content size, not for being malformed.
+func TestNoFCSFrameIsValid(t *testing.T) {
+	d, _ := zstd.NewReader(nil)
+	defer d.Close()
+	in := []byte("some session payload, some session payload")
+	out, err := d.DecodeAll(zstdNoFCS(in), nil)
+	if err != nil || !bytes.Equal(out, in) {
+		t.Fatalf("hand-built frame does not decode: %v", err)
+	}
+	var h zstd.Header
+	if err := h.Decode(zstdNoFCS(in)); err != nil || h.HasFCS || h.SingleSegment {
+		t.Fatalf("header: %+v %v", h, err)
 	}
 }

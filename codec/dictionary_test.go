@@ -2,6 +2,8 @@ package codec_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"os"
 	"strings"
@@ -11,6 +13,16 @@ import (
 	"github.com/crumbhq/crumb/internal/sessiongen"
 	"github.com/klauspost/compress/zstd"
 )
+
+// TestDefaultDictionaryPinned: SPEC.md §6.3 promises dictionary 1's bytes
+// never change; tokens compressed with it depend on them.
+func TestDefaultDictionaryPinned(t *testing.T) {
+	b := codec.DefaultDictionary().Bytes()
+	sum := sha256.Sum256(b)
+	if len(b) != 16482 || hex.EncodeToString(sum[:]) != "396d3f7a753c4590697fb7b364459b49a559f9cd1771954db16b56accd5c9879" {
+		t.Fatalf("built-in dictionary changed: %d bytes, sha256 %x", len(b), sum)
+	}
+}
 
 func TestDefaultDictionary(t *testing.T) {
 	d := codec.DefaultDictionary()
@@ -49,7 +61,7 @@ func TestCorpusReproducible(t *testing.T) {
 	samples := sessiongen.Corpus(sessiongen.CorpusSeed, sessiongen.CorpusSize)
 	want := append(bytes.Join(samples, []byte("\n")), '\n')
 	if !bytes.Equal(got, want) {
-		t.Fatal("testdata/corpus/sessions-v1.jsonl.zst differs from sessiongen.Corpus: run go generate ./codec")
+		t.Fatal("testdata/corpus/sessions-v1.jsonl.zst differs from sessiongen.Corpus: run go run ./internal/cmd/dictgen -corpus testdata/corpus/sessions-v1.jsonl.zst")
 	}
 }
 

@@ -21,6 +21,10 @@
 // FirstCustomDictionaryID). A dictionary ID once used must stay registered
 // (Options.Dictionaries) for as long as tokens compressed with it live.
 //
+// S2 with dictionaries is implemented in Go (klauspost/compress) only. If
+// tokens must also be read by code in other languages, use CompressZstd:
+// Zstandard with dictionaries is available everywhere.
+//
 // # Bounded decompression
 //
 // Decode reads the declared size first (the S2 length prefix, the Zstd
