@@ -181,7 +181,7 @@ func (r *reader) string(max int) string {
 }
 
 // ParseClaims parses the claims at the front of plaintext pt into c and
-// returns the body that follows them. It enforces every rule of SPEC.md §5: reserved
+// returns the body that follows them. It enforces every rule of SPEC.md §4: reserved
 // flags zero, known compression, minimal varints, the time invariants, and
 // the subject and metadata limits (sorted, unique keys).
 func ParseClaims(pt []byte, c *Claims) (body []byte, ok bool) {

@@ -118,6 +118,16 @@ var rejects = func() (r [numReasons]*rejectError) {
 
 func reject(r Reason) error { return rejects[r] }
 
+// Reject returns the error for a rejection decided outside this package
+// (revocation, serializer): the class error carrying the reason, without
+// allocating.
+func Reject(r Reason) error {
+	if r == ReasonNone || r >= numReasons {
+		panic("token: Reject needs a rejection reason")
+	}
+	return rejects[r]
+}
+
 // ReasonOf returns the reason behind a rejection error, or ReasonNone.
 func ReasonOf(err error) Reason {
 	var e *rejectError

@@ -22,10 +22,11 @@ type Opened struct {
 	Body    []byte // still compressed and padded: see DecodeBody
 }
 
-// Unseal runs the unauthenticated and cryptographic steps of SPEC.md §6:
+// Unseal runs the unauthenticated and cryptographic steps of SPEC.md §8:
 // size cap, strict base64url, version, key by ID, one AEAD open, claims. The
 // returned strings and body share one buffer allocated for this token.
 func Unseal(r *keyring.Ring, purpose, tok string, maxLen int, o *Opened) error {
+	*o = Opened{}
 	if len(tok) > maxLen {
 		return reject(ReasonTokenTooLarge)
 	}
@@ -60,7 +61,7 @@ func Unseal(r *keyring.Ring, purpose, tok string, maxLen int, o *Opened) error {
 	return nil
 }
 
-// CheckTime applies the time rules of SPEC.md §6 in order: an issued-at more
+// CheckTime applies the time rules of SPEC.md §8 in order: an issued-at more
 // than skew seconds ahead of now is invalid; at or past the absolute expiry,
 // or at or past the idle deadline, the token has expired.
 func CheckTime(c *Claims, now time.Time, skew int64) error {
@@ -106,7 +107,7 @@ type Params struct {
 	Revoked RevokedFunc // nil: nothing is revoked
 }
 
-// Open runs the whole read pipeline of SPEC.md §6 and returns the opened
+// Open runs the whole read pipeline of SPEC.md §8 and returns the opened
 // token and its payload: Unseal, CheckTime, the revocation check, DecodeBody.
 // Nothing is decompressed before authentication, time and revocation pass.
 func Open(tok string, p *Params, o *Opened) (payload []byte, err error) {

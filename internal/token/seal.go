@@ -34,12 +34,17 @@ func BuildPlaintext(buf []byte, c *Claims, payload []byte, cd *codec.Codec) []by
 // Seal returns the token for claims c and payload: plaintext built by the
 // codec, sealed under the ring's primary key for purpose, base64url-encoded.
 // It sets c.Format. It fails if c is invalid (an issuer bug, not an input
-// error) or if the token would exceed maxLen characters (ErrTooLarge).
+// error), and with ErrTooLarge if the payload exceeds the codec's cap or the
+// token would exceed maxLen characters: it never issues a token its own
+// reader would reject.
 //
 // Seal makes two allocations: the envelope buffer and the string.
 func Seal(r *keyring.Ring, cd *codec.Codec, purpose string, c *Claims, payload []byte, maxLen int) (string, error) {
 	if err := c.Validate(); err != nil {
 		return "", err
+	}
+	if len(payload) > cd.MaxDecoded() {
+		return "", fmt.Errorf("%w: payload of %d bytes, cap %d", reject(ReasonPayloadTooLarge), len(payload), cd.MaxDecoded())
 	}
 	const hs = envelope.HeaderSize
 	size := hs + claimsLen(c) + cd.MaxEncodedLen(len(payload)) + envelope.TagSize

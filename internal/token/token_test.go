@@ -147,6 +147,30 @@ func TestSealRejectsBadClaims(t *testing.T) {
 	}
 }
 
+// TestSealRefusesWhatOpenRejects: a payload over the codec's cap would
+// seal into a token its own reader rejects; Seal refuses it instead, whether
+// or not it compresses well.
+func TestSealRefusesWhatOpenRejects(t *testing.T) {
+	r, _ := newRing(t, keyring.StatePrimary)
+	for _, o := range []codec.Options{{}, {Compress: codec.CompressOff}} {
+		cd := newCodec(t, o)
+		_, err := token.Seal(r, cd, purpose, claims(""), make([]byte, cd.MaxDecoded()+1), 1<<20)
+		if token.ReasonOf(err) != token.ReasonPayloadTooLarge {
+			t.Fatalf("%+v: got %v", o, err)
+		}
+		tok, err := token.Seal(r, cd, purpose, claims(""), make([]byte, cd.MaxDecoded()), 1<<20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := params(r, cd)
+		p.MaxLen = 1 << 20
+		var op token.Opened
+		if _, err := token.Open(tok, p, &op); err != nil {
+			t.Fatalf("%+v: a payload at the cap: %v", o, err)
+		}
+	}
+}
+
 func TestSealTooLarge(t *testing.T) {
 	r, _ := newRing(t, keyring.StatePrimary)
 	cd := newCodec(t, codec.Options{Compress: codec.CompressOff})

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/crumbhq/crumb/codec"
 	"github.com/crumbhq/crumb/internal/sessiongen"
@@ -52,7 +53,7 @@ var (
 	ring       = []Key{keyPrimary, keyActive, keyRetired}
 )
 
-// claims is the generator's own model of SPEC.md §5.
+// claims is the generator's own model of SPEC.md §4.
 type claims struct {
 	flags    byte // extra flag bits to set (reserved bits, for reject vectors)
 	sid      [16]byte
@@ -287,6 +288,8 @@ func specs() []*spec {
 		{name: "success-active-key", expect: ExpectSuccess, comment: "sealed under a key now active (no longer primary): opens, to be reissued under the primary", serializer: 1, payload: small, sealKey: keyActive},
 		{name: "success-skew", expect: ExpectSuccess, comment: "issued 45 s ahead of the reader's clock: within the 60 s skew", serializer: 1, payload: small,
 			c: claims{created: genNow + 45, issued: genNow + 45, lifetime: genLifetime, idle: genIdle}},
+		{name: "success-skew-boundary", expect: ExpectSuccess, comment: "issued exactly 60 s (the skew) ahead of the reader's clock", serializer: 1, payload: small,
+			c: claims{created: genNow + genSkew, issued: genNow + genSkew, lifetime: genLifetime, idle: genIdle}},
 		{name: "success-revoked-other", expect: ExpectSuccess, comment: "revocations of another session and of the subject's older sessions do not apply",
 			c:               claims{created: genCreated, issued: genIssued, lifetime: genLifetime, idle: genIdle, subject: "alice@example.com"},
 			revokedSessions: [][16]byte{sid("some-other-session")}, revokedSubjects: []SubjectRevocation{{"alice@example.com", genCreated}}},
@@ -336,6 +339,53 @@ func specs() []*spec {
 		{name: "invalid-future-issued", expect: ExpectInvalid, reason: "issued in the future", comment: "issued-at one hour ahead of the reader's clock",
 			c: claims{created: genNow + 3600, issued: genNow + 3600, lifetime: genLifetime, idle: genIdle}},
 
+		{name: "invalid-flag-bit-6", expect: ExpectInvalid, reason: "claims", comment: "flags bit 6 set", c: claims{flags: 0x40, created: genCreated, issued: genIssued, lifetime: genLifetime, idle: genIdle}},
+		{name: "invalid-idle-zero", expect: ExpectInvalid, reason: "claims", comment: "idle window 0: the idle deadline would equal the issued-at", c: claims{created: genCreated, issued: genIssued, lifetime: genLifetime, idle: 0}},
+		{name: "invalid-varint-over-max", expect: ExpectInvalid, reason: "claims", comment: "created-at 2^53, one past MAX_VALUE", c: claims{created: 1 << 53, issued: 1 << 53, lifetime: 10, idle: 5}},
+		{name: "invalid-expiry-over-max", expect: ExpectInvalid, reason: "claims", comment: "created + lifetime exceeds MAX_VALUE", c: claims{created: 1<<53 - 10, issued: 1<<53 - 10, lifetime: 100, idle: 5}},
+		{name: "invalid-subject-too-long", expect: ExpectInvalid, reason: "claims", comment: "a 256-byte subject", c: claims{subject: strings.Repeat("s", 256), created: genCreated, issued: genIssued, lifetime: genLifetime, idle: genIdle}},
+		{name: "invalid-string-past-end", expect: ExpectInvalid, reason: "claims", comment: "subject length 127 with fewer bytes left",
+			editPT: func(pt []byte) []byte { pt[1+16+5+2+3+2] = 127; return pt }},
+		{name: "invalid-metadata-too-many", expect: ExpectInvalid, reason: "claims", comment: "17 metadata entries", c: claims{meta: manyMeta(17), created: genCreated, issued: genIssued, lifetime: genLifetime, idle: genIdle}},
+		{name: "invalid-metadata-empty-key", expect: ExpectInvalid, reason: "claims", comment: "an empty metadata key", c: claims{meta: map[string]string{"": "v"}, created: genCreated, issued: genIssued, lifetime: genLifetime, idle: genIdle}},
+		{name: "invalid-metadata-key-too-long", expect: ExpectInvalid, reason: "claims", comment: "a 65-byte metadata key", c: claims{meta: map[string]string{strings.Repeat("k", 65): "v"}, created: genCreated, issued: genIssued, lifetime: genLifetime, idle: genIdle}},
+		{name: "invalid-metadata-value-too-long", expect: ExpectInvalid, reason: "claims", comment: "a 256-byte metadata value", c: claims{meta: map[string]string{"k": strings.Repeat("v", 256)}, created: genCreated, issued: genIssued, lifetime: genLifetime, idle: genIdle}},
+		{name: "invalid-metadata-duplicate-key", expect: ExpectInvalid, reason: "claims", comment: "the same metadata key twice",
+			editPT: func(pt []byte) []byte { return append(pt[:len(pt)-1], 2, 1, 'a', 1, '1', 1, 'a', 1, '2') }},
+		{name: "invalid-length-1-mod-4", expect: ExpectInvalid, reason: "encoding", comment: "a length of 1 modulo 4 cannot be base64", payload: small, serializer: 1,
+			editToken: func(t string) string {
+				for len(t)%4 != 1 {
+					t += "A"
+				}
+				return t
+			}},
+		{name: "invalid-too-short", expect: ExpectInvalid, reason: "encoding", comment: "90 characters: one short of the smallest token", payload: small, serializer: 1,
+			editToken: func(t string) string { return t[:90] }},
+
+		// Invalid bodies: authenticated, well-formed claims, broken framing or compression.
+		{name: "invalid-zstd-no-content-size", expect: ExpectInvalid, reason: "claims", comment: "a Zstandard frame that does not declare its content size", serializer: 1, compression: "zstd",
+			body: append([]byte{0}, zstdNoFCS(small)...)},
+		{name: "invalid-zstd-trailing-frame", expect: ExpectInvalid, reason: "claims", comment: "an empty second frame after the first", serializer: 1, compression: "zstd",
+			body: append(compress("zstd", 0, medium), zstdEmptyFrame()...)},
+		{name: "invalid-zstd-skippable-frame", expect: ExpectInvalid, reason: "claims", comment: "a skippable frame instead of a frame", serializer: 1, compression: "zstd",
+			body: []byte{0, 0x50, 0x2a, 0x4d, 0x18, 4, 0, 0, 0, 's', 'k', 'i', 'p'}},
+		{name: "invalid-zstd-dictionary-mismatch", expect: ExpectInvalid, reason: "claims", comment: "the body names dictionary 1, the frame none", serializer: 1, compression: "zstd",
+			body: append([]byte{1}, compress("zstd", 0, medium)[1:]...)},
+		{name: "invalid-zstd-content-size-wrong", expect: ExpectInvalid, reason: "claims", comment: "Frame_Content_Size one less than the content", serializer: 1, compression: "zstd",
+			body: patchFCS(compress("zstd", 0, []byte(strings.Repeat("session ", 20))))},
+		{name: "invalid-s2-truncated", expect: ExpectInvalid, reason: "claims", comment: "an S2 block cut in half", serializer: 1, compression: "s2",
+			body: func() []byte { b := compress("s2", 0, medium); return b[:len(b)/2] }()},
+		{name: "invalid-s2-length-mismatch", expect: ExpectInvalid, reason: "claims", comment: "an S2 block declaring 10 bytes more than it holds", serializer: 1, compression: "s2",
+			body: s2WrongLength(medium, 10)},
+		{name: "invalid-s2-length-not-minimal", expect: ExpectInvalid, reason: "claims", comment: "the S2 length prefix in one byte more than needed", serializer: 1, compression: "s2",
+			body: s2WrongLength(medium, 0)},
+		{name: "invalid-compressed-not-smaller", expect: ExpectInvalid, reason: "claims", comment: "an S2 body longer than its payload (compression did not pay)", serializer: 0, compression: "s2",
+			body: append([]byte{0}, s2.Encode(nil, derive("incompressible", 32))...)},
+		{name: "invalid-dictionary-id-not-minimal", expect: ExpectInvalid, reason: "claims", comment: "dictionary ID 0 in two bytes", serializer: 1, compression: "zstd",
+			body: append([]byte{0x80, 0x00}, compress("zstd", 0, medium)[1:]...)},
+		{name: "invalid-dictionary-id-over-32-bits", expect: ExpectInvalid, reason: "claims", comment: "dictionary ID 2^32", serializer: 1, compression: "zstd",
+			body: append(binary.AppendUvarint(nil, 1<<32), compress("zstd", 0, medium)[1:]...)},
+
 		// Expired.
 		{name: "expired-idle", expect: ExpectExpired, reason: "idle expired", comment: "idle deadline passed 1 s ago, absolute expiry still ahead",
 			c: claims{created: genNow - 7200, issued: genNow - 1801, lifetime: genLifetime, idle: 1800}},
@@ -356,6 +406,57 @@ func specs() []*spec {
 		{name: "too-large-zstd-bomb", expect: ExpectTooLarge, reason: "payload too large", comment: "a Zstandard frame declaring 1 MiB: refused from its header, never decoded", payload: bomb, compression: "zstd"},
 		{name: "too-large-s2-bomb", expect: ExpectTooLarge, reason: "payload too large", comment: "an S2 block declaring 1 MiB: refused from its length prefix", payload: bomb, compression: "s2"},
 	}
+}
+
+func manyMeta(n int) map[string]string {
+	m := map[string]string{}
+	for i := range n {
+		m[fmt.Sprintf("k%02d", i)] = "v"
+	}
+	return m
+}
+
+// zstdNoFCS returns a valid Zstandard frame (RFC 8878) that does not
+// declare its content size: a Window_Descriptor instead of the
+// single-segment flag, and one raw block.
+func zstdNoFCS(payload []byte) []byte {
+	f := []byte{0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x08} // magic; FHD: no FCS, not single-segment; window 2 KiB
+	bh := len(payload)<<3 | 1                       // Raw_Block, Last_Block
+	f = append(f, byte(bh), byte(bh>>8), byte(bh>>16))
+	return append(f, payload...)
+}
+
+func zstdEmptyFrame() []byte {
+	enc, err := zstd.NewWriter(nil, zstd.WithZeroFrames(true), zstd.WithEncoderCRC(false), zstd.WithEncoderConcurrency(1))
+	if err != nil {
+		panic(err)
+	}
+	return enc.EncodeAll(nil, nil)
+}
+
+// patchFCS lowers by one the 1-byte Frame_Content_Size of a body holding a
+// single-segment frame without a dictionary and under 256 bytes of content.
+func patchFCS(body []byte) []byte {
+	b := append([]byte(nil), body...)
+	if b[5]>>6 != 0 || b[5]&0x20 == 0 || b[5]&3 != 0 {
+		panic("patchFCS: unexpected frame header")
+	}
+	b[6]--
+	return b
+}
+
+// s2WrongLength returns an S2 body whose length prefix declares extra more
+// bytes than the block holds, re-encoded in one byte more than needed when
+// extra is 0.
+func s2WrongLength(payload []byte, extra int) []byte {
+	blk := s2.Encode(nil, payload)
+	n, vn := binary.Uvarint(blk)
+	prefix := binary.AppendUvarint(nil, n+uint64(extra))
+	if extra == 0 {
+		prefix[len(prefix)-1] |= 0x80
+		prefix = append(prefix, 0)
+	}
+	return append(append([]byte{0}, prefix...), blk[vn:]...)
 }
 
 // nonCanonicalTail changes the last character of a token whose length is 2

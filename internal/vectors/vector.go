@@ -272,6 +272,9 @@ func (v *Vector) set(key, val string) error {
 	case "key id":
 		var id uint64
 		id, err = strconv.ParseUint(val, 16, 32)
+		if len(val) != 8 {
+			err = fmt.Errorf("want 8 hex digits")
+		}
 		v.KeyID = uint32(id)
 	case "primary":
 		v.Primary, err = strconv.ParseBool(val)
