@@ -29,17 +29,20 @@ race:
 allocs:
 	$(GO) test -count=1 -run 'Allocations|Allocs' $(PKGS)
 
-## generate: regenerate test vectors (deterministic) and, deliberately only, the built-in dictionary.
+## generate: regenerate the test vectors (deterministic). The built-in dictionary is never regenerated.
 generate:
 	$(GO) generate ./internal/vectors
 
 ## fuzz: run each fuzz target for FUZZTIME (default 30s).
 FUZZTIME ?= 30s
+FUZZ = $(GO) test -run '^$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s -fuzz
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzOpen$$' -fuzztime $(FUZZTIME) ./internal/token
-	$(GO) test -run '^$$' -fuzz '^FuzzClaims$$' -fuzztime $(FUZZTIME) ./internal/token
-	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./codec
-	$(GO) test -run '^$$' -fuzz '^FuzzRoundTrip$$' -fuzztime $(FUZZTIME) ./codec
+	$(FUZZ) '^FuzzOpen$$' ./internal/token
+	$(FUZZ) '^FuzzClaims$$' ./internal/token
+	$(FUZZ) '^FuzzDecode$$' ./codec
+	$(FUZZ) '^FuzzRoundTrip$$' ./codec
+	$(FUZZ) '^FuzzSplitObject$$' ./codec
+	$(FUZZ) '^FuzzAppendObjectKeys$$' ./codec
 
 ## bench: run the token-layer benchmarks and regenerate BENCHMARKS.md (not part of `make test`; ~8 min).
 BENCHCOUNT ?= 10

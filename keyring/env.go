@@ -27,6 +27,9 @@ const EnvVar = "CRUMB_KEYRING"
 // specific sentinel, if any), name entries by 1-based position and ID, and
 // never contain secret material.
 func ParseEnv(value string) (*Ring, error) {
+	if len(value) > maxFileSize {
+		return nil, fmt.Errorf("%w: value larger than %d bytes", ErrBadFile, maxFileSize)
+	}
 	trimmed := strings.TrimSpace(value)
 	if strings.HasPrefix(trimmed, "{") {
 		return Unmarshal([]byte(trimmed))

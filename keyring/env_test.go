@@ -158,3 +158,9 @@ func FuzzParseEnv(f *testing.F) {
 		}
 	})
 }
+
+func TestParseEnvSizeCap(t *testing.T) {
+	if _, err := ParseEnv(strings.Repeat(" ", maxFileSize+1)); !errors.Is(err, ErrBadFile) {
+		t.Fatalf("oversized value: %v", err)
+	}
+}

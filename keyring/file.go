@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -122,7 +123,10 @@ func ringFromDocument(keys []Key) (*Ring, error) {
 // readLimited reads the file at path, following symbolic links, and fails
 // if it is not a regular file or is larger than maxFileSize.
 func readLimited(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	// O_NONBLOCK: opening a FIFO (or another special file) must not block;
+	// the regular-file check below then refuses it. It changes nothing for
+	// regular files.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, fmt.Errorf("keyring: %w", err)
 	}

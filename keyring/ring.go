@@ -10,6 +10,12 @@ import (
 	"golang.org/x/crypto/chacha20poly1305"
 )
 
+// MaxKeys is the most keys a ring holds. Rotation adds one key at a time
+// and retired keys can be removed once their tokens have expired, so real
+// rings hold a handful; the cap bounds the work a hostile keyring file or
+// environment value can cause.
+const MaxKeys = 256
+
 // Ring is an immutable set of keys: exactly one primary key, which seals,
 // plus any number of active keys, which only open, and retired keys, which
 // refuse. A Ring never changes after NewRing, so it is safe for concurrent
@@ -46,8 +52,9 @@ var (
 )
 
 // NewRing builds a ring from keys, kept in the given order. It checks that
-// there is at least one key (ErrNoKeys), that every key has a non-zero ID, a
-// known state and a secret (ErrBadKey), that IDs are unique (ErrDuplicateID)
+// there is at least one key (ErrNoKeys) and at most MaxKeys, that every key
+// has a non-zero ID, a known state and a secret (ErrBadKey), that IDs are
+// unique (ErrDuplicateID)
 // and that exactly one key is primary (ErrNoPrimary, ErrMultiplePrimary). It
 // builds one XChaCha20-Poly1305 cipher per key up front, so sealing and
 // opening never fail for configuration reasons later.
@@ -63,6 +70,9 @@ func NewRing(keys ...Key) (*Ring, error) {
 	}
 	if len(keys) == 0 {
 		return nil, ErrNoKeys
+	}
+	if len(keys) > MaxKeys {
+		return nil, fmt.Errorf("%w: %d keys, at most %d (remove retired keys whose tokens have expired)", ErrBadKey, len(keys), MaxKeys)
 	}
 	r := &Ring{entries: make([]entry, len(keys)), primary: -1}
 	for i, k := range keys {

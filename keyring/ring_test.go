@@ -199,3 +199,18 @@ func fipsChild(t *testing.T) {
 		fmt.Println(fipsChildOK)
 	}
 }
+
+func TestNewRingMaxKeys(t *testing.T) {
+	keys := make([]Key, MaxKeys+1)
+	for i := range keys {
+		keys[i] = mustNewKey(t, StateActive)
+		keys[i].ID = uint32(i + 1)
+	}
+	keys[0].State = StatePrimary
+	if _, err := NewRing(keys...); !errors.Is(err, ErrBadKey) {
+		t.Fatalf("%d keys: %v", len(keys), err)
+	}
+	if _, err := NewRing(keys[:MaxKeys]...); err != nil {
+		t.Fatalf("%d keys: %v", MaxKeys, err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"log/slog"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -110,6 +111,11 @@ func Watch(path string, opts WatchOptions) (*Watcher, error) {
 		w.logger = slog.Default()
 	}
 	w.ring.Store(r)
+	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		// Kubernetes secret volumes default to 0644, so this is a warning,
+		// not a refusal.
+		w.logger.Warn("keyring: file is readable by other users; it holds secret keys (chmod 600, or defaultMode: 0400 for a Kubernetes secret)", "path", path, "mode", fi.Mode().Perm().String())
+	}
 	go w.poll()
 	return w, nil
 }

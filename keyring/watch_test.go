@@ -500,3 +500,28 @@ func TestWatchConcurrentReloads(t *testing.T) {
 		t.Errorf("OnError called %d times during atomic replacements", errs)
 	}
 }
+
+// TestWatchWarnsOnReadableFile: a keyring file others can read is loaded
+// (Kubernetes mounts secrets 0644 by default) with a warning.
+func TestWatchWarnsOnReadableFile(t *testing.T) {
+	for _, mode := range []os.FileMode{0o600, 0o644} {
+		path := filepath.Join(t.TempDir(), "keyring.json")
+		b, err := Marshal(mustRing(t, mustNewKey(t, StatePrimary)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, b, mode); err != nil {
+			t.Fatal(err)
+		}
+		os.Chmod(path, mode)
+		var logs strings.Builder
+		w, err := Watch(path, WatchOptions{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Close()
+		if warned := strings.Contains(logs.String(), "readable by other users"); warned != (mode == 0o644) {
+			t.Errorf("mode %v: warning %v; log: %s", mode, warned, logs.String())
+		}
+	}
+}

@@ -1,9 +1,22 @@
 #!/usr/bin/env bash
 # Installs what `make test` needs when it is missing, so that the test command
-# works on a fresh machine (Go and apt available). Today the tests need only
-# the Go toolchain; system packages (redis-server, chromium) are added here by
-# the issues that bring tests needing them.
+# works on a fresh machine (Go and apt available): a C compiler (go test -race
+# needs cgo). System packages for integration tests (redis-server, chromium)
+# are added here by the issues that bring those tests.
 set -euo pipefail
+
+# apt_install PKG...: install Debian packages, or explain why it cannot.
+apt_install() {
+	if ! command -v apt-get >/dev/null 2>&1; then
+		echo "install-test-deps: $* missing and apt-get unavailable; install them by hand" >&2
+		exit 1
+	fi
+	local sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo="sudo"
+	echo "install-test-deps: installing $*" >&2
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
 
 need_go="1.26"
 if ! command -v go >/dev/null 2>&1; then
@@ -13,6 +26,15 @@ fi
 have=$(go env GOVERSION | sed 's/^go//')
 if [ "$(printf '%s\n%s\n' "$need_go" "$have" | sort -V | head -n1)" != "$need_go" ]; then
 	echo "install-test-deps: Go $have is too old; crumb needs Go $need_go or newer" >&2
+	exit 1
+fi
+
+# go test -race needs cgo, and cgo a C compiler and libc headers.
+if ! command -v gcc >/dev/null 2>&1 || [ ! -e /usr/include/stdlib.h ]; then
+	apt_install gcc libc6-dev
+fi
+if [ "$(go env CGO_ENABLED)" != "1" ]; then
+	echo "install-test-deps: CGO_ENABLED is off; go test -race needs it (export CGO_ENABLED=1)" >&2
 	exit 1
 fi
 
