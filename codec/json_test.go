@@ -1,0 +1,217 @@
+package codec_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"math"
+	"reflect"
+	"testing"
+
+	"github.com/crumbhq/crumb/codec"
+	"github.com/crumbhq/crumb/internal/sessiongen"
+)
+
+// The JSON serializer's fast paths must be indistinguishable from
+// encoding/json: these tests and fuzz targets compare them directly.
+
+var marshalSeeds = []any{
+	nil, "", "plain", "<script>&\"\\\n\t\x00\x1f\x7f", "\u2028\u2029 é 日本", "bad \xff utf8", true, false,
+	0.0, -0.0, 1.5, 1e-7, 1e-6, 1e20, 1e21, 123456789.0, math.MaxFloat64, math.SmallestNonzeroFloat64,
+	float32(1e-7), float32(3.4e38), int(-1), int8(-128), int16(7), int32(1 << 30), int64(math.MinInt64), uint(1), uint8(255), uint16(9), uint32(1 << 31), uint64(math.MaxUint64),
+	map[string]any{}, map[string]any(nil), []any{}, []any(nil), []string{}, []string(nil), map[string]string{"b": "1", "a": "<"},
+	map[string]any{"z": 1, "a": []any{"x", 2.5, nil, map[string]any{"<k>": true}}, "é": []string{"a"}},
+	[]byte("bytes are base64"), struct{ A int }{1}, math.NaN(), math.Inf(1), map[string]any{"nan": math.NaN()},
+	map[int]string{1: "typed map"}, json.Number("12"), json.RawMessage(`{"raw":1}`), map[string]any{"deep": []any{[]any{[]any{}}}},
+}
+
+func checkMarshal(t *testing.T, v any) {
+	t.Helper()
+	got, err := codec.JSON{}.Marshal(v)
+	want, wantErr := json.Marshal(v)
+	if (err == nil) != (wantErr == nil) || !bytes.Equal(got, want) {
+		t.Fatalf("%#v: got %s (%v), encoding/json %s (%v)", v, got, err, want, wantErr)
+	}
+}
+
+func TestMarshalMatchesEncodingJSON(t *testing.T) {
+	for _, v := range marshalSeeds {
+		checkMarshal(t, v)
+	}
+	g := sessiongen.New(31)
+	for range 30 {
+		checkMarshal(t, g.Large())
+	}
+}
+
+var unmarshalSeeds = []string{
+	`null`, `true`, `false`, `0`, `-0`, `1.5`, `-1e-7`, `1E+2`, `01`, `1.`, `.5`, `-`, `1e400`, `9223372036854775807`, `9223372036854775808`,
+	`"s"`, `"esc\"aped"`, `"\u00e9\ud83d\ude00"`, `"\ud800"`, "\"raw \xff\"", "\"ctl\x01\"", `""`,
+	`{}`, `[]`, `{"a":1,"a":2}`, `{"a":[1,{"b":null}],"c":"d"}`, ` { "a" : 1 } `, `{"a":1}x`, `[1,]`, `{"a"}`, `[`, `tru`, `nul`,
+	`{"k\u00e9":1}`, `[1,2,3]`, `"abc`, `{"a":1,}`, `  `, ``,
+}
+
+// unmarshalTargets returns a fresh value of every target type the fast path
+// knows, plus a few it does not.
+func unmarshalTargets() []func() any {
+	return []func() any{
+		func() any { return new(any) },
+		func() any { return new(map[string]any) },
+		func() any { m := map[string]any{"pre": "existing"}; return &m },
+		func() any { return new(string) },
+		func() any { return new(bool) },
+		func() any { return new(float64) },
+		func() any { return new(int) },
+		func() any { return new(int64) },
+		func() any { return new(int32) },
+		func() any { return new([]string) },
+		func() any { x := any("prefilled"); return &x },
+	}
+}
+
+func checkUnmarshal(t *testing.T, data []byte) {
+	t.Helper()
+	for _, mk := range unmarshalTargets() {
+		got, want := mk(), mk()
+		err := codec.JSON{}.Unmarshal(data, got)
+		wantErr := json.Unmarshal(data, want)
+		if (err == nil) != (wantErr == nil) || !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q into %T: got %#v (%v), encoding/json %#v (%v)", data, got, reflect.ValueOf(got).Elem(), err, reflect.ValueOf(want).Elem(), wantErr)
+		}
+	}
+}
+
+func TestUnmarshalMatchesEncodingJSON(t *testing.T) {
+	for _, s := range unmarshalSeeds {
+		checkUnmarshal(t, []byte(s))
+	}
+	g := sessiongen.New(32)
+	for range 30 {
+		checkUnmarshal(t, sessiongen.JSON(g.Large()))
+	}
+}
+
+func FuzzUnmarshalMatchesEncodingJSON(f *testing.F) {
+	for _, s := range unmarshalSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) { checkUnmarshal(t, data) })
+}
+
+// FuzzMarshalMatchesEncodingJSON builds a value from the fuzz input (a tiny
+// program: each byte picks a type, following bytes its content) and compares
+// both encoders on it.
+func FuzzMarshalMatchesEncodingJSON(f *testing.F) {
+	f.Add([]byte{5, 3, 0, 2, 'a', 'b', 1, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f, 7, 2, 0, 1, 'x', 0, 1, 0xff})
+	f.Add([]byte{6, 4, 3, 1, 4, 2, 1, 2, 3, 4, 5, 6, 7, 8, 8, 1, 0, 1, '<'})
+	f.Fuzz(func(t *testing.T, prog []byte) {
+		b := builder{p: prog}
+		checkMarshal(t, b.value(0))
+	})
+}
+
+type builder struct {
+	p []byte
+	i int
+}
+
+func (b *builder) next() byte {
+	if b.i >= len(b.p) {
+		return 0
+	}
+	b.i++
+	return b.p[b.i-1]
+}
+
+func (b *builder) str() string {
+	n := int(b.next() % 8)
+	s := make([]byte, 0, n)
+	for range n {
+		s = append(s, b.next())
+	}
+	return string(s)
+}
+
+func (b *builder) value(depth int) any {
+	if depth > 6 {
+		return nil
+	}
+	switch b.next() % 12 {
+	case 0:
+		return b.str()
+	case 1:
+		var x [8]byte
+		for i := range x {
+			x[i] = b.next()
+		}
+		return math.Float64frombits(binary.LittleEndian.Uint64(x[:]))
+	case 2:
+		return int64(int8(b.next())) << (b.next() % 56)
+	case 3:
+		return b.next()%2 == 0
+	case 4:
+		return nil
+	case 5:
+		m := map[string]any{}
+		for range int(b.next() % 4) {
+			m[b.str()] = b.value(depth + 1)
+		}
+		return m
+	case 6:
+		var a []any
+		for range int(b.next() % 4) {
+			a = append(a, b.value(depth+1))
+		}
+		return a
+	case 7:
+		var a []string
+		for range int(b.next() % 3) {
+			a = append(a, b.str())
+		}
+		return a
+	case 8:
+		return map[string]string{b.str(): b.str()}
+	case 9:
+		return float32(math.Float32frombits(uint32(b.next())<<24 | uint32(b.next())<<8))
+	case 10:
+		return uint64(b.next()) << (b.next() % 60)
+	default:
+		return []byte(b.str())
+	}
+}
+
+func BenchmarkJSON(b *testing.B) {
+	g := sessiongen.New(99)
+	for _, s := range []struct {
+		name string
+		v    map[string]any
+	}{{"small", g.Small()}, {"medium", g.Medium()}} {
+		data := sessiongen.JSON(s.v)
+		b.Run("marshal/crumb/"+s.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				codec.JSON{}.Marshal(s.v)
+			}
+		})
+		b.Run("marshal/encoding-json/"+s.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				json.Marshal(s.v)
+			}
+		})
+		b.Run("unmarshal/crumb/"+s.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				var m map[string]any
+				codec.JSON{}.Unmarshal(data, &m)
+			}
+		})
+		b.Run("unmarshal/encoding-json/"+s.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				var m map[string]any
+				json.Unmarshal(data, &m)
+			}
+		})
+	}
+}

@@ -1,0 +1,338 @@
+package codec
+
+import (
+	"encoding/json"
+	"strconv"
+	"unicode/utf8"
+)
+
+// A hand-written decoder for the targets session data is read into: *any,
+// *map[string]any, *string, *bool, *float64, and the integer types. It
+// yields exactly what encoding/json yields (float64 numbers, []any arrays,
+// map[string]any objects, last duplicate key wins), and gives up — leaving
+// the work, and the error message, to encoding/json — on anything else:
+// strings with escapes, invalid input, numbers out of range, nesting deeper
+// than encoding/json allows, other target types. Differential fuzz tests
+// hold the two to equal results.
+
+// maxDecodeDepth is encoding/json's nesting limit.
+const maxDecodeDepth = 10000
+
+// decodeJSON tries the fast path for data into v and reports whether it
+// handled it (successfully: the fast path never reports errors).
+func decodeJSON(data []byte, v any) bool {
+	p := jsonParser{b: data}
+	switch v := v.(type) {
+	case *any:
+		if *v != nil { // encoding/json may decode into what *v points to
+			return false
+		}
+		x, ok := p.top()
+		if ok {
+			*v = x
+		}
+		return ok
+	case *map[string]any:
+		x, ok := p.top()
+		m, isMap := x.(map[string]any)
+		if !ok || !isMap {
+			return false
+		}
+		if *v == nil {
+			*v = m
+		} else {
+			for k, e := range m { // encoding/json fills an existing map
+				(*v)[k] = e
+			}
+		}
+		return true
+	case *string:
+		p.space()
+		s, ok := p.plainString()
+		if ok && p.end() {
+			*v = s
+			return true
+		}
+	case *bool:
+		p.space()
+		switch {
+		case p.literal("true") && p.end():
+			*v = true
+			return true
+		case p.literal("false") && p.end():
+			*v = false
+			return true
+		}
+	case *float64:
+		p.space()
+		if lit, _, ok := p.number(); ok && p.end() {
+			f, err := strconv.ParseFloat(string(lit), 64)
+			if err == nil {
+				*v = f
+				return true
+			}
+		}
+	case *int:
+		if n, ok := p.topInt(strconv.IntSize); ok {
+			*v = int(n)
+			return true
+		}
+	case *int64:
+		if n, ok := p.topInt(64); ok {
+			*v = n
+			return true
+		}
+	case *int32:
+		if n, ok := p.topInt(32); ok {
+			*v = int32(n)
+			return true
+		}
+	}
+	return false
+}
+
+type jsonParser struct {
+	b     []byte
+	i     int
+	depth int
+}
+
+func (p *jsonParser) space() {
+	for p.i < len(p.b) {
+		switch p.b[p.i] {
+		case ' ', '\t', '\n', '\r':
+			p.i++
+		default:
+			return
+		}
+	}
+}
+
+func (p *jsonParser) end() bool {
+	p.space()
+	return p.i == len(p.b)
+}
+
+func (p *jsonParser) literal(lit string) bool {
+	if len(p.b)-p.i >= len(lit) && string(p.b[p.i:p.i+len(lit)]) == lit {
+		p.i += len(lit)
+		return true
+	}
+	return false
+}
+
+// top parses one whole document.
+func (p *jsonParser) top() (any, bool) {
+	p.space()
+	v, ok := p.value()
+	return v, ok && p.end()
+}
+
+// topInt parses a whole document holding one integer literal (no fraction,
+// no exponent, as encoding/json requires for integer targets) that fits in
+// bits.
+func (p *jsonParser) topInt(bits int) (int64, bool) {
+	p.space()
+	lit, isInt, ok := p.number()
+	if !ok || !isInt || !p.end() {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(string(lit), 10, bits)
+	return n, err == nil
+}
+
+func (p *jsonParser) value() (any, bool) {
+	if p.i >= len(p.b) {
+		return nil, false
+	}
+	switch c := p.b[p.i]; {
+	case c == '{':
+		return p.object()
+	case c == '[':
+		return p.array()
+	case c == '"':
+		return p.plainString()
+	case c == 't' && p.literal("true"):
+		return true, true
+	case c == 'f' && p.literal("false"):
+		return false, true
+	case c == 'n' && p.literal("null"):
+		return nil, true
+	case c == '-' || '0' <= c && c <= '9':
+		lit, _, ok := p.number()
+		if !ok {
+			return nil, false
+		}
+		f, err := strconv.ParseFloat(string(lit), 64)
+		return f, err == nil
+	}
+	return nil, false
+}
+
+func (p *jsonParser) object() (any, bool) {
+	if p.depth++; p.depth > maxDecodeDepth {
+		return nil, false
+	}
+	defer func() { p.depth-- }()
+	p.i++ // '{'
+	m := map[string]any{}
+	p.space()
+	if p.i < len(p.b) && p.b[p.i] == '}' {
+		p.i++
+		return m, true
+	}
+	for {
+		p.space()
+		k, ok := p.plainString()
+		if !ok {
+			return nil, false
+		}
+		p.space()
+		if p.i >= len(p.b) || p.b[p.i] != ':' {
+			return nil, false
+		}
+		p.i++
+		p.space()
+		v, ok := p.value()
+		if !ok {
+			return nil, false
+		}
+		m[k] = v
+		p.space()
+		if p.i >= len(p.b) {
+			return nil, false
+		}
+		switch p.b[p.i] {
+		case ',':
+			p.i++
+		case '}':
+			p.i++
+			return m, true
+		default:
+			return nil, false
+		}
+	}
+}
+
+func (p *jsonParser) array() (any, bool) {
+	if p.depth++; p.depth > maxDecodeDepth {
+		return nil, false
+	}
+	defer func() { p.depth-- }()
+	p.i++ // '['
+	a := []any{}
+	p.space()
+	if p.i < len(p.b) && p.b[p.i] == ']' {
+		p.i++
+		return a, true
+	}
+	for {
+		p.space()
+		v, ok := p.value()
+		if !ok {
+			return nil, false
+		}
+		a = append(a, v)
+		p.space()
+		if p.i >= len(p.b) {
+			return nil, false
+		}
+		switch p.b[p.i] {
+		case ',':
+			p.i++
+		case ']':
+			p.i++
+			return a, true
+		default:
+			return nil, false
+		}
+	}
+}
+
+// plainString parses a string without escapes, control characters or
+// invalid UTF-8 — the strings whose value is their bytes. Anything else is
+// left to encoding/json, whose unquoting rules (surrogates, replacement
+// characters) are then applied exactly.
+func (p *jsonParser) plainString() (string, bool) {
+	if p.i >= len(p.b) || p.b[p.i] != '"' {
+		return "", false
+	}
+	start := p.i + 1
+	ascii := true
+	for j := start; j < len(p.b); j++ {
+		switch c := p.b[j]; {
+		case c == '"':
+			s := p.b[start:j]
+			if !ascii && !utf8.Valid(s) {
+				return "", false
+			}
+			p.i = j + 1
+			return string(s), true
+		case c == '\\' || c < 0x20:
+			return "", false
+		case c >= utf8.RuneSelf:
+			ascii = false
+		}
+	}
+	return "", false
+}
+
+// number scans a number with the exact JSON grammar:
+// -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?
+func (p *jsonParser) number() (lit []byte, isInt, ok bool) {
+	start := p.i
+	digits := func() int {
+		n := 0
+		for p.i < len(p.b) && '0' <= p.b[p.i] && p.b[p.i] <= '9' {
+			p.i++
+			n++
+		}
+		return n
+	}
+	if p.i < len(p.b) && p.b[p.i] == '-' {
+		p.i++
+	}
+	switch {
+	case p.i < len(p.b) && p.b[p.i] == '0':
+		p.i++
+	case digits() == 0:
+		return nil, false, false
+	}
+	isInt = true
+	if p.i < len(p.b) && p.b[p.i] == '.' {
+		p.i++
+		isInt = false
+		if digits() == 0 {
+			return nil, false, false
+		}
+	}
+	if p.i < len(p.b) && (p.b[p.i] == 'e' || p.b[p.i] == 'E') {
+		p.i++
+		isInt = false
+		if p.i < len(p.b) && (p.b[p.i] == '+' || p.b[p.i] == '-') {
+			p.i++
+		}
+		if digits() == 0 {
+			return nil, false, false
+		}
+	}
+	return p.b[start:p.i], isInt, true
+}
+
+// unmarshalJSON decodes with the fast path when it applies, else with
+// encoding/json.
+func unmarshalJSON(data []byte, v any) error {
+	if decodeJSON(data, v) {
+		return nil
+	}
+	return json.Unmarshal(data, v)
+}
+
+// marshalJSON encodes with the fast path when every type in v allows it,
+// else with encoding/json.
+func marshalJSON(v any) ([]byte, error) {
+	if b, ok := appendJSON(make([]byte, 0, 128), v, 0); ok {
+		return b, nil
+	}
+	return json.Marshal(v)
+}
