@@ -1,0 +1,125 @@
+package revocation
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestConcurrentUse revokes, checks and prunes from many goroutines at once
+// (run it with -race), in memory and durable, then checks that every
+// acknowledged revocation is in force, and after a reopen in the durable
+// case.
+func TestConcurrentUse(t *testing.T) {
+	for _, durable := range []bool{false, true} {
+		t.Run(fmt.Sprintf("durable=%v", durable), func(t *testing.T) {
+			if durable && !durableSupported {
+				t.Skip("durable mode needs a unix system")
+			}
+			path := ""
+			if durable {
+				path = logPath(t)
+			}
+			l, err := NewLocal(LocalOptions{Path: path, PruneInterval: time.Millisecond, Logger: quiet, MaxEntries: 100_000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			const writers, each = 8, 200
+			now := time.Now()
+			later := now.Add(time.Hour)
+			must(t, l.RevokeSubject(ctx, "everyone", now, later))
+			acked := make([][]ID, writers)
+			var wg sync.WaitGroup
+			for w := range writers {
+				ids := newIDs(uint64(w))
+				wg.Go(func() {
+					for i := range each {
+						id := ids.next()
+						var err error
+						switch i % 4 {
+						case 0, 1:
+							err = l.RevokeSession(ctx, id, later)
+						case 2:
+							err = l.RevokeIssuedBefore(ctx, id, now, now, later)
+						case 3:
+							err = l.RevokeSubject(ctx, fmt.Sprintf("user-%d-%d", w, i), now, later)
+							if err == nil {
+								// Expiring within the second: food for
+								// the pruners.
+								err = l.RevokeSession(ctx, id, time.Now())
+							}
+						}
+						if err != nil {
+							t.Error(err)
+							return
+						}
+						acked[w] = append(acked[w], id)
+					}
+				})
+			}
+			stop := make(chan struct{})
+			var readers sync.WaitGroup
+			for r := range 4 {
+				readers.Go(func() {
+					ids := newIDs(uint64(r))
+					for range 20_000 { // bounded, so a loaded machine cannot starve the writers for long
+						select {
+						case <-stop:
+							return
+						default:
+						}
+						q := Query{ID: ids.next(), Subject: "everyone", Created: now.Add(-time.Second), Issued: now.Add(-time.Second)}
+						if v, err := l.Check(ctx, q, time.Now()); err != nil || v == NotRevoked {
+							t.Errorf("Check = %v, %v; the subject is revoked", v, err)
+							return
+						}
+						if r == 0 {
+							if _, err := l.Prune(ctx, time.Now().Add(2*time.Second)); err != nil {
+								t.Error(err)
+							}
+							l.Stats()
+						}
+					}
+				})
+			}
+			wg.Wait()
+			close(stop)
+			readers.Wait()
+
+			if _, err := l.Prune(ctx, time.Now().Add(2*time.Second)); err != nil {
+				t.Fatal(err)
+			}
+			verify := func(l *Local, reopened bool) {
+				t.Helper()
+				at := time.Now()
+				for _, ids := range acked {
+					for i, id := range ids {
+						want := SessionRevoked
+						switch i % 4 {
+						case 2:
+							want = TokenRevoked
+						case 3:
+							continue // expired at once
+						}
+						wantVerdict(t, l, Query{ID: id, Issued: now.Add(-time.Second)}, at, want)
+					}
+				}
+				// After a reopen, the sessions expiring in the second of
+				// their revocation are still there if that second is.
+				st := l.Stats()
+				if st.Sessions != writers*each/2 && !(reopened && st.Sessions <= writers*each*3/4) ||
+					st.Tokens != writers*each/4 || st.Subjects != writers*each/4+1 {
+					t.Errorf("Stats = %+v", st)
+				}
+			}
+			verify(l, false)
+			must(t, l.Close())
+			if durable {
+				l = openLocal(t, path, nil)
+				verify(l, true)
+				must(t, l.Close())
+			}
+		})
+	}
+}

@@ -1,0 +1,139 @@
+package revocation
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+)
+
+var ctx = context.Background()
+
+// quiet is a logger that drops everything, for tests that do not look at
+// the log.
+var quiet = slog.New(slog.DiscardHandler)
+
+// newMem returns a memory-only Local without background pruning unless
+// opts says otherwise, closed at the end of the test.
+func newMem(t testing.TB, opts LocalOptions) *Local {
+	t.Helper()
+	if opts.PruneInterval == 0 {
+		opts.PruneInterval = -1
+	}
+	if opts.Logger == nil {
+		opts.Logger = quiet
+	}
+	l, err := NewLocal(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
+// openLocal opens a durable Local at path without background pruning. The
+// caller closes it.
+func openLocal(t testing.TB, path string, logger *slog.Logger) *Local {
+	t.Helper()
+	if logger == nil {
+		logger = quiet
+	}
+	l, err := NewLocal(LocalOptions{Path: path, PruneInterval: -1, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// logPath returns a fresh log path in a temporary directory.
+func logPath(t testing.TB) string {
+	return filepath.Join(t.TempDir(), "revoked.log")
+}
+
+// testID returns an ID whose first byte is n and whose other bytes are a
+// fixed pattern, so IDs of different n fall in different shards.
+func testID(n byte) ID {
+	var id ID
+	for i := range id {
+		id[i] = n ^ byte(i*37)
+	}
+	id[0] = n
+	return id
+}
+
+// idSource returns deterministic random IDs.
+type idSource struct{ r *rand.Rand }
+
+func newIDs(seed uint64) *idSource {
+	return &idSource{rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+}
+
+func (s *idSource) next() ID {
+	var id ID
+	binary.LittleEndian.PutUint64(id[:8], s.r.Uint64())
+	binary.LittleEndian.PutUint64(id[8:], s.r.Uint64())
+	return id
+}
+
+// check returns l's verdict for q at now, failing the test on an error.
+func check(t testing.TB, l *Local, q Query, now time.Time) Verdict {
+	t.Helper()
+	v, err := l.Check(ctx, q, now)
+	if err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	return v
+}
+
+// wantVerdict fails the test unless l's verdict for q at now is want.
+func wantVerdict(t testing.TB, l *Local, q Query, now time.Time, want Verdict) {
+	t.Helper()
+	if got := check(t, l, q, now); got != want {
+		t.Errorf("Check(%x…, subject %q, created %s, issued %s) at %s = %v, want %v",
+			q.ID[:4], q.Subject, q.Created.Format(time.TimeOnly), q.Issued.Format(time.TimeOnly), now.Format(time.TimeOnly), got, want)
+	}
+}
+
+// logBuffer is a concurrency-safe buffer behind a text slog.Logger.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func (b *logBuffer) logger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// readFile returns the contents of path, failing the test on an error.
+func readFile(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// childEnv is the environment of a child test process: this one's plus
+// marker, and without the race detector's one-second sleep at exit.
+func childEnv(marker string) []string {
+	return append(os.Environ(), marker, "GORACE="+os.Getenv("GORACE")+" atexit_sleep_ms=0")
+}

@@ -1,0 +1,368 @@
+package revocation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Defaults of LocalOptions.
+const (
+	// DefaultMaxEntries is the default capacity of a Local: one million
+	// entries, about 45 MB of memory for session entries.
+	DefaultMaxEntries = 1_000_000
+	// DefaultPruneInterval is the default period of background pruning.
+	DefaultPruneInterval = time.Minute
+)
+
+// LocalOptions configures NewLocal. The zero value is a memory-only set
+// with the defaults.
+type LocalOptions struct {
+	// MaxEntries is the capacity, counted over all three kinds of entry.
+	// Default DefaultMaxEntries (1,000,000). When the set is full even after
+	// dropping expired entries, the Revoke methods fail with ErrFull; a live
+	// entry is never evicted.
+	MaxEntries int
+
+	// PruneInterval is the period at which a background goroutine drops
+	// expired entries (and compacts the durable log when it pays). Default
+	// DefaultPruneInterval (1 minute); a negative value disables the
+	// goroutine, leaving pruning to explicit Prune calls and to a full set.
+	PruneInterval time.Duration
+
+	// Path is the durable append-only log. "" (the default) keeps the set in
+	// memory only. The file is created with mode 0600 when missing; a lock
+	// file Path+".lock" is created beside it. Durable mode needs a unix
+	// system.
+	Path string
+
+	// Logger receives warnings (recovered log damage, failed writes, full
+	// set) and compaction notes. nil means slog.Default(). Logs never show a
+	// subject, nor more of a session ID than its first 8 hex digits.
+	Logger *slog.Logger
+}
+
+// Local is the embedded Set: in memory, optionally backed by a durable log
+// file. Create it with NewLocal; it is safe for concurrent use. See the
+// package doc for its structure and guarantees.
+type Local struct {
+	shards [numShards]shard
+	subj   subjects
+
+	max       int64
+	entries   atomic.Int64 // live entries of all kinds, reserved before insertion
+	nSessions atomic.Int64
+	nTokens   atomic.Int64
+	nSubjects atomic.Int64
+	revoked   atomic.Uint64
+	pruned    atomic.Uint64
+	lastPrune atomic.Uint32 // the latest now, in seconds, of a completed prune
+
+	log    *wal // nil in memory-only mode
+	logger *slog.Logger
+
+	closed    atomic.Bool
+	closeOnce sync.Once
+	stop      chan struct{} // closed by Close; nil without background pruning
+	done      chan struct{} // closed when the prune goroutine has returned
+}
+
+var _ Set = (*Local)(nil)
+
+// NewLocal returns a Local configured by opts. With opts.Path set it locks
+// the log (ErrLocked if another Local holds it), replays it, recovering
+// from a torn or corrupt tail, and fails if the file is not a revocation
+// log (ErrCorrupt) or holds more live entries than opts.MaxEntries (ErrFull):
+// it never drops a live entry.
+func NewLocal(opts LocalOptions) (*Local, error) {
+	switch {
+	case opts.MaxEntries < 0:
+		return nil, fmt.Errorf("revocation: negative MaxEntries %d", opts.MaxEntries)
+	case opts.MaxEntries == 0:
+		opts.MaxEntries = DefaultMaxEntries
+	}
+	if opts.PruneInterval == 0 {
+		opts.PruneInterval = DefaultPruneInterval
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	l := &Local{max: int64(opts.MaxEntries), logger: opts.Logger}
+	for i := range l.shards {
+		l.shards[i].init()
+	}
+	l.subj.m = make(map[string]subjectEntry)
+	if opts.Path != "" {
+		if err := l.openLog(opts.Path); err != nil {
+			return nil, err
+		}
+	}
+	if opts.PruneInterval > 0 {
+		l.stop = make(chan struct{})
+		l.done = make(chan struct{})
+		go l.pruneLoop(opts.PruneInterval)
+	}
+	return l, nil
+}
+
+func (l *Local) shard(id ID) *shard {
+	return &l.shards[id[0]%numShards]
+}
+
+// RevokeSession implements Set. ctx is not consulted: a revocation is short
+// (at most one shared fsync) and is never abandoned half way.
+func (l *Local) RevokeSession(_ context.Context, id ID, until time.Time) error {
+	if l.closed.Load() {
+		return ErrClosed
+	}
+	u := secs(until)
+	if u < secs(time.Now()) {
+		l.revoked.Add(1)
+		return nil
+	}
+	sh := l.shard(id)
+	for retried := false; ; retried = true {
+		sh.mu.Lock()
+		old, ok := sh.sessions[id]
+		if !ok && !l.reserve() {
+			sh.mu.Unlock()
+			if !retried {
+				l.pruneForRoom()
+				continue
+			}
+			return l.full(id)
+		}
+		var r *record
+		if !ok || u > old {
+			if !ok {
+				l.nSessions.Add(1)
+			}
+			sh.sessions[id] = u
+			r = &record{kind: kindSession, id: id, until: u}
+		}
+		seq, err := l.append(r)
+		sh.mu.Unlock()
+		return l.acknowledge(seq, err)
+	}
+}
+
+// RevokeIssuedBefore implements Set. Calls for one session merge as the
+// package doc describes; the time of the call is the later of the system
+// clock and before (the new token's issued-at), so that a caller with its
+// own clock sees the same merge as it would with the system clock.
+func (l *Local) RevokeIssuedBefore(_ context.Context, id ID, before, effective, until time.Time) error {
+	if l.closed.Load() {
+		return ErrClosed
+	}
+	b, e, u := secs(before), secs(effective), secs(until)
+	now := secs(time.Now())
+	if u < now {
+		l.revoked.Add(1)
+		return nil
+	}
+	at := max(now, b)
+	sh := l.shard(id)
+	for retried := false; ; retried = true {
+		sh.mu.Lock()
+		old, ok := sh.tokens[id]
+		if !ok && !l.reserve() {
+			sh.mu.Unlock()
+			if !retried {
+				l.pruneForRoom()
+				continue
+			}
+			return l.full(id)
+		}
+		var r *record
+		if next := old.merge(b, e, u, at); !ok || next != old {
+			if !ok {
+				l.nTokens.Add(1)
+			}
+			sh.tokens[id] = next
+			r = &record{kind: kindIssuedBefore, id: id, token: next}
+		}
+		seq, err := l.append(r)
+		sh.mu.Unlock()
+		return l.acknowledge(seq, err)
+	}
+}
+
+// RevokeSubject implements Set. subject must be 1 to MaxSubjectLen bytes,
+// else it returns ErrBadSubject.
+func (l *Local) RevokeSubject(_ context.Context, subject string, before, until time.Time) error {
+	if subject == "" || len(subject) > MaxSubjectLen {
+		return ErrBadSubject
+	}
+	if l.closed.Load() {
+		return ErrClosed
+	}
+	e := subjectEntry{before: secs(before), until: secs(until)}
+	if e.until < secs(time.Now()) {
+		l.revoked.Add(1)
+		return nil
+	}
+	s := &l.subj
+	for retried := false; ; retried = true {
+		s.mu.Lock()
+		old, ok := s.m[subject]
+		if !ok && !l.reserve() {
+			s.mu.Unlock()
+			if !retried {
+				l.pruneForRoom()
+				continue
+			}
+			l.logger.Warn("revocation: set full; subject revocation refused", "capacity", l.max)
+			return fmt.Errorf("%w: %d entries; a subject revocation was refused", ErrFull, l.max)
+		}
+		var r *record
+		if next := old.merge(e); !ok || next != old {
+			if !ok {
+				subject = cloneString(subject)
+				s.bytes += len(subject)
+				l.nSubjects.Add(1)
+			}
+			s.m[subject] = next
+			r = &record{kind: kindSubject, subject: subject, subj: next}
+		}
+		seq, err := l.append(r)
+		s.mu.Unlock()
+		return l.acknowledge(seq, err)
+	}
+}
+
+// cloneString copies s so that the set does not keep alive a larger buffer
+// that s may point into.
+func cloneString(s string) string {
+	return string([]byte(s))
+}
+
+// Check implements Set. It takes one shard's read lock, makes one map
+// lookup (two when strict reissue entries exist in that shard, three when
+// subject entries exist and q has a subject) and never allocates. Its error
+// is always nil; a closed set still answers.
+func (l *Local) Check(_ context.Context, q Query, now time.Time) (Verdict, error) {
+	n := secs(now)
+	sh := l.shard(q.ID)
+	sh.mu.RLock()
+	until, revoked := sh.sessions[q.ID]
+	var tok tokenEntry
+	var hasTok bool
+	if len(sh.tokens) != 0 {
+		tok, hasTok = sh.tokens[q.ID]
+	}
+	sh.mu.RUnlock()
+	if revoked && n <= until {
+		return SessionRevoked, nil
+	}
+	if hasTok && tok.revoked(secs(q.Issued), n) {
+		return TokenRevoked, nil
+	}
+	if q.Subject != "" && l.nSubjects.Load() != 0 {
+		l.subj.mu.RLock()
+		e, ok := l.subj.m[q.Subject]
+		l.subj.mu.RUnlock()
+		if ok && e.revoked(secs(q.Created), n) {
+			return SubjectRevoked, nil
+		}
+	}
+	return NotRevoked, nil
+}
+
+// Stats implements Set. The fields are read one by one, so under
+// concurrent revocations they may not add up exactly.
+func (l *Local) Stats() Stats {
+	st := Stats{
+		Sessions: int(l.nSessions.Load()),
+		Tokens:   int(l.nTokens.Load()),
+		Subjects: int(l.nSubjects.Load()),
+		Capacity: int(l.max),
+		Revoked:  l.revoked.Load(),
+		Pruned:   l.pruned.Load(),
+	}
+	if l.log != nil {
+		st.Compactions = l.log.compactions.Load()
+		st.LogBytes = l.log.size.Load()
+	}
+	return st
+}
+
+// Health implements Set: ErrClosed after Close; in durable mode, the error
+// that made the log fail, which is permanent for this Local (see the
+// package doc); nil otherwise.
+func (l *Local) Health(context.Context) error {
+	if l.closed.Load() {
+		return ErrClosed
+	}
+	if l.log != nil {
+		return l.log.health()
+	}
+	return nil
+}
+
+// Close implements Set. It stops background pruning, waits for the
+// revocations in flight to be durable, and closes and unlocks the log.
+// It returns the log's failure, if any (see Health); later calls return
+// nil.
+func (l *Local) Close() error {
+	var err error
+	l.closeOnce.Do(func() {
+		l.closed.Store(true)
+		if l.stop != nil {
+			close(l.stop)
+			<-l.done
+		}
+		if l.log != nil {
+			err = l.log.close()
+		}
+	})
+	return err
+}
+
+// reserve takes one unit of capacity for a new entry; false if the set is
+// full.
+func (l *Local) reserve() bool {
+	for {
+		n := l.entries.Load()
+		if n >= l.max {
+			return false
+		}
+		if l.entries.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
+
+// full logs and returns the ErrFull of a refused session revocation.
+func (l *Local) full(id ID) error {
+	l.logger.Warn("revocation: set full; revocation refused", "id", idPrefix(id), "capacity", l.max)
+	return fmt.Errorf("%w: %d entries; revocation of session %s… refused", ErrFull, l.max, idPrefix(id))
+}
+
+// append queues r, if not nil, on the durable log and returns the sequence
+// number to wait for: r's, or, when nothing changed, that of the last record
+// queued, which covers the record that made the current state.
+func (l *Local) append(r *record) (uint64, error) {
+	if l.log == nil {
+		return 0, nil
+	}
+	return l.log.enqueue(r)
+}
+
+// acknowledge waits until record seq is durable and counts the revocation.
+func (l *Local) acknowledge(seq uint64, err error) error {
+	if err == nil && l.log != nil {
+		err = l.log.commit(seq)
+	}
+	if err != nil {
+		if errors.Is(err, ErrClosed) {
+			return ErrClosed
+		}
+		return err
+	}
+	l.revoked.Add(1)
+	return nil
+}
