@@ -1,0 +1,223 @@
+package cookie
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/crumbhq/crumb/codec"
+)
+
+// Session data is a map of named values, each kept serialized until it is
+// first read: reading a session costs one split of the payload (no value is
+// decoded), Get decodes just the value asked for, and saving re-joins the
+// serialized members. With a serializer that is not a
+// codec.ObjectSerializer, the payload is decoded into map[string]any and
+// each value re-serialized instead (slower, same results).
+//
+// Data can also be one arbitrary value (SetData, As): then key access
+// returns ErrNotMap unless that value is a map.
+
+type serializerPair struct {
+	ser codec.Serializer
+	obj codec.ObjectSerializer // ser as an ObjectSerializer, or nil
+}
+
+func newSerializerPair(s codec.Serializer) serializerPair {
+	obj, _ := s.(codec.ObjectSerializer)
+	return serializerPair{ser: s, obj: obj}
+}
+
+type data struct {
+	payload []byte            // serialized data; stale while dirty
+	members map[string][]byte // nil until key access
+	dirty   bool              // members changed since payload was encoded
+}
+
+// members returns the data as serialized members, splitting the payload on
+// first use. An empty payload is an empty map.
+func (r *Record) members() (map[string][]byte, error) {
+	d := &r.data
+	if d.members != nil {
+		return d.members, nil
+	}
+	if len(d.payload) == 0 {
+		d.members = map[string][]byte{}
+		return d.members, nil
+	}
+	if r.serializers.obj != nil {
+		m, err := r.serializers.obj.SplitObject(d.payload)
+		if err != nil {
+			return nil, ErrNotMap
+		}
+		d.members = m
+		return m, nil
+	}
+	var values map[string]any
+	if err := r.serializers.ser.Unmarshal(d.payload, &values); err != nil || values == nil {
+		return nil, ErrNotMap
+	}
+	m := make(map[string][]byte, len(values))
+	for k, v := range values {
+		b, err := r.serializers.ser.Marshal(v)
+		if err != nil {
+			return nil, fmt.Errorf("cookie: re-serializing %q: %w", k, err)
+		}
+		m[k] = b
+	}
+	d.members = m
+	return m, nil
+}
+
+// payload returns the serialized data, joining changed members first.
+func (r *Record) payload() ([]byte, error) {
+	d := &r.data
+	if !d.dirty {
+		return d.payload, nil
+	}
+	var (
+		b   []byte
+		err error
+	)
+	switch {
+	case len(d.members) == 0:
+		b = nil
+	case r.serializers.obj != nil:
+		b, err = r.serializers.obj.AppendObject(nil, d.members)
+	default:
+		values := make(map[string]any, len(d.members))
+		for k, raw := range d.members {
+			var v any
+			if err := r.serializers.ser.Unmarshal(raw, &v); err != nil {
+				return nil, err
+			}
+			values[k] = v
+		}
+		b, err = r.serializers.ser.Marshal(values)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cookie: serializing session data: %w", err)
+	}
+	d.payload, d.dirty = b, false
+	return b, nil
+}
+
+// Payload returns the serialized session data (for the default serializer,
+// a JSON object, or nothing for an empty session).
+func (r *Record) Payload() ([]byte, error) {
+	p, err := r.payload()
+	return slices.Clip(p), err
+}
+
+// Set stores v under key, serialized now so that an unserializable value
+// fails here rather than at Save.
+func (r *Record) Set(key string, v any) error {
+	m, err := r.members()
+	if err != nil {
+		return err
+	}
+	b, err := r.serializers.ser.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("cookie: serializing %q: %w", key, err)
+	}
+	m[key] = b
+	r.data.dirty, r.changed = true, true
+	return nil
+}
+
+// Delete removes key. Deleting a missing key does nothing.
+func (r *Record) Delete(key string) error {
+	m, err := r.members()
+	if err != nil {
+		return err
+	}
+	if _, ok := m[key]; ok {
+		delete(m, key)
+		r.data.dirty, r.changed = true, true
+	}
+	return nil
+}
+
+// Has reports whether the session holds key.
+func (r *Record) Has(key string) bool {
+	m, err := r.members()
+	if err != nil {
+		return false
+	}
+	_, ok := m[key]
+	return ok
+}
+
+// Keys returns the keys of the session data in ascending order.
+func (r *Record) Keys() ([]string, error) {
+	m, err := r.members()
+	if err != nil {
+		return nil, err
+	}
+	return slices.Sorted(maps.Keys(m)), nil
+}
+
+// Clear removes all data (the subject and metadata stay).
+func (r *Record) Clear() {
+	if len(r.data.payload) == 0 && len(r.data.members) == 0 {
+		return
+	}
+	r.data = data{members: map[string][]byte{}, dirty: true}
+	r.changed = true
+}
+
+// SetData replaces all data with v, serialized as one value: a map or a
+// struct keeps key access working; anything else makes key access return
+// ErrNotMap. This is seed 004's update(data).
+func (r *Record) SetData(v any) error {
+	b, err := r.serializers.ser.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("cookie: serializing session data: %w", err)
+	}
+	r.data = data{payload: b}
+	r.changed = true
+	return nil
+}
+
+// Get returns the value stored under key, decoded into a T. It returns
+// ErrNoValue for a missing key, ErrNotMap when the data is not a map, and a
+// wrapped decoding error when the value is not a T.
+func Get[T any](r *Record, key string) (T, error) {
+	var v T
+	m, err := r.members()
+	if err != nil {
+		return v, err
+	}
+	raw, ok := m[key]
+	if !ok {
+		return v, ErrNoValue
+	}
+	if err := r.serializers.ser.Unmarshal(raw, &v); err != nil {
+		return v, fmt.Errorf("cookie: value %q: %w", key, err)
+	}
+	return v, nil
+}
+
+// Pop returns the value under key and removes it: a flash message. The key
+// is removed even when it does not decode into a T.
+func Pop[T any](r *Record, key string) (T, error) {
+	v, err := Get[T](r, key)
+	if err == nil || err != ErrNoValue && err != ErrNotMap {
+		r.Delete(key)
+	}
+	return v, err
+}
+
+// As decodes all of the session data into a T (a struct, a map, or
+// whatever SetData stored). An empty session leaves T's zero value.
+func As[T any](r *Record) (T, error) {
+	var v T
+	p, err := r.payload()
+	if err != nil || len(p) == 0 {
+		return v, err
+	}
+	if err := r.serializers.ser.Unmarshal(p, &v); err != nil {
+		return v, fmt.Errorf("cookie: session data: %w", err)
+	}
+	return v, nil
+}

@@ -1,0 +1,133 @@
+package cookie_test
+
+import (
+	"errors"
+	"reflect"
+	"testing"
+
+	"github.com/crumbhq/crumb/cookie"
+)
+
+type item struct {
+	SKU string `json:"sku"`
+	Qty int    `json:"qty"`
+}
+
+func TestTypedAccess(t *testing.T) {
+	for _, ser := range []struct {
+		name string
+		o    cookie.Options
+	}{{"json", cookie.Options{}}, {"generic", cookie.Options{Serializer: mapOnlyJSON{}}}} {
+		t.Run(ser.name, func(t *testing.T) {
+			s := newStore(t, ser.o)
+			rec, err := s.NewRecord(cookie.CreateOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cart := []item{{"SKU-1", 2}, {"SKU-2", 1}}
+			for k, v := range map[string]any{"uid": int64(1 << 53), "name": "Zoë <admin>", "cart": cart, "flash": "saved", "ok": true} {
+				if err := rec.Set(k, v); err != nil {
+					t.Fatal(err)
+				}
+			}
+			tok, err := s.Save(ctx, rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := mustRead(t, s, tok)
+			if uid, err := cookie.Get[int64](r, "uid"); err != nil || uid != 1<<53 {
+				t.Fatalf("int64 lost precision: %d %v", uid, err)
+			}
+			if name, _ := cookie.Get[string](r, "name"); name != "Zoë <admin>" {
+				t.Fatal(name)
+			}
+			if got, _ := cookie.Get[[]item](r, "cart"); !reflect.DeepEqual(got, cart) {
+				t.Fatal(got)
+			}
+			if msg, err := cookie.Pop[string](r, "flash"); err != nil || msg != "saved" || r.Has("flash") || !r.Changed() {
+				t.Fatal("pop", msg, err)
+			}
+			if _, err := cookie.Get[string](r, "missing"); !errors.Is(err, cookie.ErrNoValue) {
+				t.Fatal(err)
+			}
+			if _, err := cookie.Pop[string](r, "missing"); !errors.Is(err, cookie.ErrNoValue) {
+				t.Fatal(err)
+			}
+			if _, err := cookie.Get[int](r, "name"); err == nil || errors.Is(err, cookie.ErrNoValue) {
+				t.Fatal("a string decoded as an int")
+			}
+			keys, _ := r.Keys()
+			if !reflect.DeepEqual(keys, []string{"cart", "name", "ok", "uid"}) {
+				t.Fatal(keys)
+			}
+			whole, err := cookie.As[map[string]any](r)
+			if err != nil || len(whole) != 4 || whole["ok"] != true {
+				t.Fatal(whole, err)
+			}
+		})
+	}
+}
+
+func TestDataShapes(t *testing.T) {
+	s := newStore(t, cookie.Options{})
+	// Not a map: key access fails clearly; As works.
+	tok := mustCreate(t, s, cookie.CreateOptions{Data: []int{1, 2, 3}})
+	r := mustRead(t, s, tok)
+	if _, err := cookie.Get[int](r, "x"); !errors.Is(err, cookie.ErrNotMap) {
+		t.Fatal(err)
+	}
+	if err := r.Set("x", 1); !errors.Is(err, cookie.ErrNotMap) {
+		t.Fatal(err)
+	}
+	if list, err := cookie.As[[]int](r); err != nil || len(list) != 3 {
+		t.Fatal(list, err)
+	}
+	// A struct is a map of its fields.
+	tok = mustCreate(t, s, cookie.CreateOptions{Data: item{"SKU-9", 3}})
+	if q, err := cookie.Get[int](mustRead(t, s, tok), "qty"); err != nil || q != 3 {
+		t.Fatal(q, err)
+	}
+	// Clear keeps subject and metadata.
+	tok = mustCreate(t, s, cookie.CreateOptions{Subject: "s", Data: map[string]int{"a": 1}})
+	r = mustRead(t, s, tok)
+	r.Clear()
+	tok, _ = s.Save(ctx, r)
+	r = mustRead(t, s, tok)
+	if keys, _ := r.Keys(); len(keys) != 0 || r.Subject() != "s" {
+		t.Fatal(keys)
+	}
+	if p, _ := r.Payload(); len(p) != 0 {
+		t.Fatalf("empty session has payload %q", p)
+	}
+	// Unserializable values fail at Set, not at Save.
+	if err := r.Set("f", func() {}); err == nil {
+		t.Fatal("func accepted")
+	}
+	if err := r.SetData(make(chan int)); err == nil {
+		t.Fatal("chan accepted")
+	}
+}
+
+func TestEmptySessionIsSmall(t *testing.T) {
+	s := newStore(t, cookie.Options{})
+	tok := mustCreate(t, s, cookie.CreateOptions{})
+	if len(tok) > 110 {
+		t.Fatalf("empty session token is %d characters", len(tok))
+	}
+}
+
+func TestUnchangedRecordSavesSameData(t *testing.T) {
+	s := newStore(t, cookie.Options{})
+	tok := mustCreate(t, s, cookie.CreateOptions{Data: map[string]any{"b": 2, "a": "x"}})
+	r := mustRead(t, s, tok)
+	cookie.Get[int](r, "b") // splitting the payload must not mark it changed
+	if r.Changed() {
+		t.Fatal("reading a value changed the record")
+	}
+	p1, _ := r.Payload()
+	next, _ := s.Save(ctx, r)
+	p2, _ := mustRead(t, s, next).Payload()
+	if string(p1) != string(p2) {
+		t.Fatalf("payload changed on reissue: %s -> %s", p1, p2)
+	}
+}

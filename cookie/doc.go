@@ -1,0 +1,94 @@
+// Package cookie is crumb's session store: stateless sessions whose token —
+// sealed with XChaCha20-Poly1305 under a rotating keyring (package keyring),
+// compressed when that pays (package codec) — is the session itself, plus a
+// small revocation set (package revocation) so that logout really ends a
+// session.
+//
+//	store, err := cookie.New(cookie.Options{Keys: ring})
+//	tok, err := store.Create(ctx, cookie.CreateOptions{Subject: "alice"})
+//	rec, err := store.Read(ctx, tok)
+//	rec.Set("theme", "dark")
+//	tok, err = store.Save(ctx, rec) // a new token: write it back
+//	err = store.Delete(ctx, tok)    // logout: every token of the session is dead
+//
+// # Tokens change on every write
+//
+// Create, Save, Update, Touch, Modify, Merge and Renew return a new token,
+// and the caller must write it back (into the cookie): the token is the
+// session, so a change that is not written back is lost. Read never changes
+// anything.
+//
+// # Time
+//
+// A session has an idle timeout (sliding, default 30 minutes) and an
+// absolute timeout (from creation, default 12 hours). Every reissue moves
+// the idle deadline to now plus the idle timeout, never past the absolute
+// expiry, and keeps the creation time: no sequence of touches or updates
+// keeps a session alive past its absolute timeout. A token issued up to
+// Options.Skew (60 s) ahead of the reader's clock is accepted. Touch mints a
+// new token only once Options.ReissueAfter (a quarter of the idle timeout)
+// has passed since the last one, so read-only traffic does not rewrite the
+// cookie on every request.
+//
+// # Stale tokens: the limit of stateless sessions
+//
+// Reissuing a token does not invalidate the tokens issued before it: the
+// server keeps no list of them. An older token of the same session — one
+// captured by an attacker, or simply a stale copy — keeps working until its
+// own idle deadline or absolute expiry, and it carries the data of its
+// time. That is the price of having no session table. What bounds it:
+//
+//   - Delete (logout) revokes the session ID: every token of the session,
+//     old and new, is rejected from then on, on every instance that shares
+//     the revocation set.
+//   - Renew (login, privilege change) revokes the old ID and starts a new
+//     one, so pre-login tokens never carry the authenticated session.
+//   - RevokeSubject ends every session of a user ("log out everywhere").
+//   - Options.StrictReissue: each reissue also revokes the tokens issued
+//     before it, once Options.ReissueGrace (30 s) has passed — the grace
+//     lets requests already in flight with the previous token, and parallel
+//     requests, finish. This closes the window at the cost of one
+//     revocation entry per active session that reissues. Time has
+//     one-second resolution: tokens issued within the same second are not
+//     told apart.
+//
+// # Errors
+//
+// Read fails with ErrInvalid (one error for every integrity failure, so
+// that clients learn nothing from it), ErrExpired, ErrRevoked (both also
+// match ErrNotFound), ErrTooLarge, or ErrUnavailable when the revocation set
+// cannot be asked. Every one of them means "no session": HTTPStatus maps
+// them to a status for APIs, and none should become a 500. Stats counts
+// rejections by reason.
+//
+// # Data
+//
+// Session data is a map of named values. Reading a session decodes none of
+// them; Get decodes the one asked for into any type, and Set stores one:
+//
+//	theme, err := cookie.Get[string](rec, "theme")
+//	cart, err := cookie.Get[[]Item](rec, "cart")
+//	msg, err := cookie.Pop[string](rec, "flash")
+//
+// SetData and As handle the data as a single value instead.
+//
+// # What it takes from the seeds
+//
+// The store covers, in stateless form, the session-store interfaces crumb
+// was conceived from:
+//
+//	bext SessionPlugin (seed 004)   Name, Create, Read, Update, Touch, Delete (idempotent), Healthy;
+//	                                read's NotFound is errors.Is(err, ErrNotFound), Invalid is ErrInvalid
+//	Anubis Session.Store (seed 000) ErrExpired distinct from ErrNotFound-only; Merge (partial update);
+//	                                Modify (atomic update); Touch with a ttl (update_ttl); Cleanup (cleanup_expired)
+//	toolhive session (seed 001)     Metadata on sessions; HTTPStatus; an absolute lifetime (the cap toolhive lacks);
+//	                                several instances through a shared revocation set
+//	YipyipExAuth (seed 002)         RevokeSubject (delete_all of a user)
+//	Snakepit SessionStore (seed 003) Exists; Stats (get_stats); Modify (update(fn)); periodic cleanup in the
+//	                                revocation set; per-session timeouts in CreateOptions
+//
+// Listing a user's active sessions (seed 000's list_active, seed 002's
+// get_all, seed 003's list_sessions) needs server-side state that a
+// stateless store does not keep. It is not offered today; it will be an
+// opt-in feature.
+package cookie

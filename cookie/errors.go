@@ -1,0 +1,67 @@
+package cookie
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/crumbhq/crumb/internal/token"
+)
+
+// The error classes every read can fail with. A bad token means "no
+// session": none of them should become a server error.
+var (
+	// ErrNotFound matches ErrExpired and ErrRevoked with errors.Is: for a
+	// caller that only asks whether there is a session, both mean no.
+	ErrNotFound = token.ErrNotFound
+	// ErrInvalid covers every integrity failure — tampered, truncated,
+	// malformed, non-canonical, unknown or retired key, wrong cookie name or
+	// audience, issued in the future — with one message, so that nothing a
+	// client sees tells them apart. Stats counts the reasons.
+	ErrInvalid = token.ErrInvalid
+	// ErrExpired means the idle deadline or the absolute expiry has passed.
+	// It also matches ErrNotFound.
+	ErrExpired = token.ErrExpired
+	// ErrRevoked means the session was logged out, renewed, or revoked with
+	// every session of its subject. It also matches ErrNotFound.
+	ErrRevoked = token.ErrRevoked
+	// ErrTooLarge means the token, or its decoded data, exceeds a size cap.
+	ErrTooLarge = token.ErrTooLarge
+)
+
+var (
+	// ErrUnavailable wraps a failure of the revocation set: the token is
+	// authentic and current, but whether it was revoked cannot be told.
+	// Callers decide whether to fail closed (treat it as no session, the
+	// safe default) or open.
+	ErrUnavailable = errors.New("cookie: revocation check unavailable")
+	// ErrNoValue is returned by Get and Pop for a key the session does not
+	// hold.
+	ErrNoValue = errors.New("cookie: no such value in the session")
+	// ErrNotMap is returned by key access (Get, Set, Delete, Keys…) on a
+	// session whose data is not a map, such as one created with a list.
+	ErrNotMap = errors.New("cookie: session data is not a map")
+	// ErrBadOptions is returned by New for invalid options.
+	ErrBadOptions = errors.New("cookie: bad options")
+	// ErrBadRecord is returned when saving a record whose fields break the
+	// limits of the token format (subject, metadata) or that has expired.
+	ErrBadRecord = errors.New("cookie: record cannot be saved")
+)
+
+// HTTPStatus maps an error from this package to the HTTP status an API
+// should answer with: 401 Unauthorized for a missing, invalid, expired or
+// revoked session, 431 Request Header Fields Too Large for an oversized
+// token, 503 Service Unavailable when revocation cannot be checked, 500 for
+// anything else, and 200 for nil.
+func HTTPStatus(err error) int {
+	switch {
+	case err == nil:
+		return http.StatusOK
+	case errors.Is(err, ErrInvalid), errors.Is(err, ErrNotFound):
+		return http.StatusUnauthorized
+	case errors.Is(err, ErrTooLarge):
+		return http.StatusRequestHeaderFieldsTooLarge
+	case errors.Is(err, ErrUnavailable):
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}

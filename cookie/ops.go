@@ -1,0 +1,355 @@
+package cookie
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"time"
+
+	"github.com/crumbhq/crumb/internal/token"
+	"github.com/crumbhq/crumb/revocation"
+)
+
+// CreateOptions describe a new session.
+type CreateOptions struct {
+	// Subject is whom the session belongs to (a user ID), or "" for an
+	// anonymous session. At most 255 bytes of UTF-8.
+	Subject string
+	// Data is the initial session data, serialized as one value: nil for
+	// none, a map or a struct for data that Get and Set can address by key.
+	Data any
+	// Metadata are small strings about the session (seed 001): at most 16
+	// entries, keys of 1 to 64 bytes, values of at most 255 bytes.
+	Metadata map[string]string
+	// IdleTimeout and AbsoluteTimeout shorten the store's timeouts for this
+	// session (seed 003's per-session ttl). Zero keeps the store's; longer
+	// than the store's is an error, so that revocation entries, which live
+	// as long as the store's longest session, always outlive the tokens.
+	IdleTimeout, AbsoluteTimeout time.Duration
+}
+
+// NewRecord returns a new session that has not been saved yet: Save (or
+// Create, which does both) seals it into its first token.
+func (s *Store) NewRecord(opts CreateOptions) (*Record, error) {
+	idle, abs := s.idle, s.abs
+	if opts.AbsoluteTimeout != 0 {
+		abs = int64(opts.AbsoluteTimeout / time.Second)
+	}
+	if opts.IdleTimeout != 0 {
+		idle = int64(opts.IdleTimeout / time.Second)
+	}
+	idle = min(idle, abs)
+	if abs < 1 || idle < 1 || abs > s.abs || idle > s.idle {
+		return nil, fmt.Errorf("%w: per-session timeouts must be from 1 s up to the store's (%d s idle, %d s absolute)", ErrBadRecord, s.idle, s.abs)
+	}
+	now := time.Now().Unix()
+	r := &Record{
+		id:          newSessionID(),
+		subject:     opts.Subject,
+		created:     now,
+		issued:      now,
+		expires:     now + abs,
+		idle:        now + idle,
+		idleWindow:  idle,
+		metadata:    maps.Clone(opts.Metadata),
+		changed:     true,
+		serializers: s.serializers,
+	}
+	if opts.Data != nil {
+		if err := r.SetData(opts.Data); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// Create starts a session and returns its first token (seed 004's
+// create).
+func (s *Store) Create(ctx context.Context, opts CreateOptions) (string, error) {
+	r, err := s.NewRecord(opts)
+	if err != nil {
+		return "", err
+	}
+	return s.Save(ctx, r)
+}
+
+// Read opens a token and returns its session (seed 004's read). It fails
+// with ErrInvalid, ErrExpired, ErrRevoked (the last two also match
+// ErrNotFound), ErrTooLarge, or ErrUnavailable when the revocation set could
+// not be asked. A token sealed under a key that is no longer primary opens
+// normally and reports NeedsReissue.
+//
+// Reading decodes no value: Get decodes one on demand.
+func (s *Store) Read(ctx context.Context, tok string) (*Record, error) {
+	return s.open(ctx, tok, time.Now(), true)
+}
+
+// open runs the read pipeline of SPEC.md §8. Delete skips the revocation
+// check: revoking twice is harmless.
+func (s *Store) open(ctx context.Context, tok string, now time.Time, checkRevoked bool) (*Record, error) {
+	var o token.Opened
+	if err := token.Unseal(s.keys.Ring(), s.purpose, tok, s.maxLen, &o); err != nil {
+		return nil, s.stats.reject(err)
+	}
+	if err := token.CheckTime(&o.Claims, now, s.skew); err != nil {
+		return nil, s.stats.reject(err)
+	}
+	if checkRevoked {
+		v, err := s.revs.Check(ctx, revocation.Query{
+			ID: o.SessionID, Subject: o.Subject, Created: time.Unix(o.Created, 0), Issued: time.Unix(o.Issued, 0),
+		}, now)
+		if err != nil {
+			s.stats.unavailable.Add(1)
+			return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+		}
+		switch v {
+		case revocation.NotRevoked:
+		case revocation.SubjectRevoked:
+			return nil, s.stats.reject(token.Reject(token.ReasonSubjectRevoked))
+		default:
+			return nil, s.stats.reject(token.Reject(token.ReasonRevoked))
+		}
+	}
+	payload, err := token.DecodeBody(s.codec, &o)
+	if err != nil {
+		return nil, s.stats.reject(err)
+	}
+	if len(payload) > 0 && o.Serializer != s.serializers.ser.ID() {
+		return nil, s.stats.reject(token.Reject(token.ReasonSerializer))
+	}
+	s.stats.opened.Add(1)
+	return &Record{
+		id:      o.SessionID,
+		subject: o.Subject,
+		created: o.Created,
+		issued:  o.Issued,
+		expires: o.Expires,
+		idle:    o.IdleDeadline,
+		// The window the token was issued with (a capped one gives the same
+		// deadlines, as the absolute expiry caps them anyway), never more
+		// than the store's, so a shortened IdleTimeout applies at once.
+		idleWindow:  min(o.IdleDeadline-o.Issued, s.idle),
+		keyID:       o.KeyID,
+		primary:     o.Primary,
+		metadata:    o.Metadata,
+		token:       tok,
+		data:        data{payload: payload},
+		serializers: s.serializers,
+	}, nil
+}
+
+// Save seals the record into a new token and returns it: the session's ID,
+// created-at and absolute expiry stay, the issued-at becomes now and the
+// idle deadline moves to now plus the idle timeout, capped at the absolute
+// expiry. In strict mode it also revokes the tokens issued before this one,
+// once the grace window has passed. The caller must write the token back.
+func (s *Store) Save(ctx context.Context, r *Record) (string, error) {
+	now := time.Now().Unix()
+	if now >= r.expires {
+		return "", fmt.Errorf("%w: the session reached its absolute expiry", ErrBadRecord)
+	}
+	payload, err := r.payload()
+	if err != nil {
+		return "", err
+	}
+	c := token.Claims{
+		SessionID: r.id, Subject: r.subject, Created: r.created, Issued: now,
+		Expires: r.expires, IdleDeadline: min(now+r.idleWindow, r.expires),
+		Metadata: r.metadata, Serializer: s.serializers.ser.ID(),
+	}
+	if err := c.Validate(); err != nil {
+		return "", fmt.Errorf("%w: %v", ErrBadRecord, err)
+	}
+	ring := s.keys.Ring()
+	tok, err := token.Seal(ring, s.codec, s.purpose, &c, payload, s.maxLen)
+	if err != nil {
+		return "", err
+	}
+	reissue := r.token != "" && !r.renewed
+	if s.strict && reissue {
+		if err := s.revs.RevokeIssuedBefore(ctx, r.id, time.Unix(now, 0), time.Unix(now+s.grace, 0), time.Unix(r.expires+s.skew, 0)); err != nil {
+			return "", fmt.Errorf("%w: strict reissue could not revoke the previous token: %w", ErrUnavailable, err)
+		}
+	}
+	switch {
+	case r.renewed:
+		s.stats.renewed.Add(1)
+	case reissue:
+		s.stats.reissued.Add(1)
+	default:
+		s.stats.created.Add(1)
+	}
+	r.token, r.issued, r.idle = tok, now, c.IdleDeadline
+	r.keyID, r.primary = ring.Primary().ID, true
+	r.changed, r.renewed = false, false
+	return tok, nil
+}
+
+// Update replaces the session's data with data and returns the new token
+// (seed 004's update).
+func (s *Store) Update(ctx context.Context, tok string, data any) (string, error) {
+	return s.Modify(ctx, tok, func(r *Record) error { return r.SetData(data) })
+}
+
+// Modify reads the session, lets fn change it, and saves it: an atomic
+// read-modify-write (seeds 000 and 003's update(fn)). Tokens are immutable,
+// so no other writer can interleave with fn; two requests modifying copies
+// of the same session concurrently each get their own new token, and the
+// client keeps whichever it stores last. When fn changes nothing (and the
+// key is current), Modify returns tok unchanged. If fn returns an error,
+// nothing is saved and the error is returned.
+func (s *Store) Modify(ctx context.Context, tok string, fn func(*Record) error) (string, error) {
+	r, err := s.Read(ctx, tok)
+	if err != nil {
+		return "", err
+	}
+	if err := fn(r); err != nil {
+		return "", err
+	}
+	if !r.Changed() && !r.NeedsReissue() {
+		return tok, nil
+	}
+	return s.Save(ctx, r)
+}
+
+// Merge sets the given keys of the session data and returns the new token
+// (seed 000's partial update). A nil value deletes its key, as in JSON merge
+// patch (RFC 7396); other keys are left alone.
+func (s *Store) Merge(ctx context.Context, tok string, updates map[string]any) (string, error) {
+	return s.Modify(ctx, tok, func(r *Record) error {
+		for k, v := range updates {
+			var err error
+			if v == nil {
+				err = r.Delete(k)
+			} else {
+				err = r.Set(k, v)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Touch extends the session's idle deadline and returns the token to use
+// (seed 004's touch, seed 000's update_ttl). ttl sets the session's idle
+// window from now on (at most Options.IdleTimeout; the deadline never passes
+// the absolute expiry); 0 keeps the current one. To keep cookies
+// from being rewritten on every request, Touch returns tok unchanged while
+// less than Options.ReissueAfter has passed since it was issued — unless ttl
+// changes the window or the token's key is no longer primary.
+func (s *Store) Touch(ctx context.Context, tok string, ttl time.Duration) (string, error) {
+	r, err := s.Read(ctx, tok)
+	if err != nil {
+		return "", err
+	}
+	window := r.idleWindow
+	if ttl != 0 {
+		secs := int64(ttl / time.Second)
+		if secs < 1 || secs > s.idle {
+			return "", fmt.Errorf("%w: ttl must be from 1 s up to the store's idle timeout (%d s)", ErrBadRecord, s.idle)
+		}
+		r.idleWindow = secs
+	}
+	if !s.touchDue(r, time.Now().Unix()) && (ttl == 0 || r.idleWindow == window) {
+		return tok, nil
+	}
+	return s.Save(ctx, r)
+}
+
+// TouchDue reports whether a touch of r would mint a new token now: enough
+// of the idle window has passed (Options.ReissueAfter, scaled down for a
+// session whose idle window is shorter than the store's) or the token's key
+// is no longer primary. The middleware uses it to decide whether to write the
+// cookie on a request that did not change the session.
+func (s *Store) TouchDue(r *Record) bool { return s.touchDue(r, time.Now().Unix()) }
+
+func (s *Store) touchDue(r *Record, now int64) bool {
+	if r.NeedsReissue() || s.reissueAfter < 0 {
+		return true
+	}
+	// ReissueAfter is set against the store's idle timeout; a session with
+	// a shorter idle window (CreateOptions, Touch) gets the same fraction of
+	// its own, or it would expire before ever being reissued.
+	threshold := s.reissueAfter * r.idleWindow / s.idle
+	return now-r.issued >= threshold
+}
+
+// Delete revokes the session the token belongs to — every token of it, on
+// every instance sharing the revocation set — and is idempotent: a token
+// that is invalid, expired or already revoked needs nothing and returns nil
+// (seed 004's delete). The revocation entry lasts until the session's
+// absolute expiry plus the skew, then is pruned. The caller should also
+// clear the cookie.
+func (s *Store) Delete(ctx context.Context, tok string) error {
+	r, err := s.open(ctx, tok, time.Now(), false)
+	if err != nil {
+		return nil // nothing a client could still use
+	}
+	return s.Revoke(ctx, r)
+}
+
+// Revoke revokes the record's session (Delete for a record already read).
+// A record never saved has nothing to revoke.
+func (s *Store) Revoke(ctx context.Context, r *Record) error {
+	if r.token == "" {
+		return nil
+	}
+	if err := s.revs.RevokeSession(ctx, revocation.ID(r.id), time.Unix(r.expires+s.skew, 0)); err != nil {
+		return fmt.Errorf("cookie: revoking session: %w", err)
+	}
+	s.stats.deleted.Add(1)
+	return nil
+}
+
+// Renew gives the session a new ID and a new lifetime (created now, the
+// same absolute timeout), keeps its subject, metadata and data, revokes the
+// old ID, and returns the new token. Call it at login and on any privilege
+// change: a token planted before login (session fixation) then never becomes
+// the authenticated session. A record never saved just gets its new ID.
+func (s *Store) Renew(ctx context.Context, r *Record) (string, error) {
+	if err := s.Revoke(ctx, r); err != nil {
+		return "", err
+	}
+	now := time.Now().Unix()
+	lifetime := r.expires - r.created
+	r.id = newSessionID()
+	r.created, r.expires = now, now+lifetime
+	r.renewed = r.token != ""
+	r.token = ""
+	r.changed = true
+	return s.Save(ctx, r)
+}
+
+// RevokeSubject revokes every session of subject created before now, on
+// every instance sharing the revocation set ("log out everywhere"; seed
+// 002's delete_all). Sessions created afterwards — including one renewed
+// right after the call, for "sign out all other devices" — are unaffected.
+// Time has one-second resolution: a session created within the same second
+// as the call survives it.
+func (s *Store) RevokeSubject(ctx context.Context, subject string) error {
+	if subject == "" {
+		return errors.New("cookie: RevokeSubject needs a subject")
+	}
+	now := time.Now().Unix()
+	if err := s.revs.RevokeSubject(ctx, subject, time.Unix(now, 0), time.Unix(now+s.abs+s.skew, 0)); err != nil {
+		return fmt.Errorf("cookie: revoking subject: %w", err)
+	}
+	return nil
+}
+
+// Exists reports whether tok is a current, unrevoked session (seed 003's
+// exists?). Invalid, expired and revoked tokens are simply false; only a
+// failure to consult the revocation set is an error.
+func (s *Store) Exists(ctx context.Context, tok string) (bool, error) {
+	_, err := s.Read(ctx, tok)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, ErrUnavailable):
+		return false, err
+	}
+	return false, nil
+}

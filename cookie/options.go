@@ -1,0 +1,147 @@
+package cookie
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/crumbhq/crumb/codec"
+	"github.com/crumbhq/crumb/internal/envelope"
+	"github.com/crumbhq/crumb/internal/token"
+	"github.com/crumbhq/crumb/keyring"
+	"github.com/crumbhq/crumb/revocation"
+)
+
+// Defaults, following OWASP ASVS level 2 for the timeouts.
+const (
+	DefaultName            = "session"
+	DefaultIdleTimeout     = 30 * time.Minute
+	DefaultAbsoluteTimeout = 12 * time.Hour
+	DefaultSkew            = 60 * time.Second
+	DefaultReissueGrace    = 30 * time.Second
+	// DefaultMaxTokenLen is the default cap on a token, in characters.
+	DefaultMaxTokenLen = token.DefaultMaxLen
+)
+
+// Options configure a Store. Only Keys is required.
+type Options struct {
+	// Name is the cookie name. It is authenticated with every token, so a
+	// token made for one name never opens under another. Default "session".
+	Name string
+
+	// Audience, when set, is authenticated too: stores with the same name
+	// and keys but different audiences (two apps on one domain) cannot
+	// read each other's tokens.
+	Audience string
+
+	// Keys provides the keyring: a *keyring.Ring, or a *keyring.Watcher to
+	// rotate keys without a restart. Required.
+	Keys keyring.Source
+
+	// Codec compresses and bounds payloads. Default codec.New with zero
+	// Options: compression when it pays, the built-in dictionary, a 64 KiB
+	// cap on decoded data. Use codec.CompressOff for sessions that mix
+	// secrets with attacker-influenced values (see package codec).
+	Codec *codec.Codec
+
+	// Serializer encodes session data. Default codec.JSON.
+	Serializer codec.Serializer
+
+	// Revocations is the revocation set. Default: an in-memory
+	// revocation.Local owned (and closed) by the Store. Pass a durable or
+	// shared set so logouts survive restarts and reach every instance.
+	Revocations revocation.Set
+
+	// IdleTimeout ends a session that has not been touched for this long
+	// (sliding). Default 30 minutes. Whole seconds, at least 1 s, at most
+	// AbsoluteTimeout.
+	IdleTimeout time.Duration
+
+	// AbsoluteTimeout ends a session this long after it was created,
+	// whatever its activity: no reissue extends it. Default 12 hours.
+	AbsoluteTimeout time.Duration
+
+	// Skew is the leeway for a token issued by a server whose clock runs
+	// ahead. Default 60 s; whole seconds.
+	Skew time.Duration
+
+	// ReissueAfter is how long after a token was issued Touch mints a new
+	// one; before that, Touch returns the token unchanged, so read-only
+	// requests do not rewrite the cookie every time. Default a quarter of
+	// IdleTimeout. A session with a shorter idle window gets the same
+	// fraction of it. A negative value reissues on every Touch.
+	ReissueAfter time.Duration
+
+	// MaxTokenLen caps a token, in characters, on reading and on writing.
+	// Default 8192.
+	MaxTokenLen int
+
+	// StrictReissue makes every reissue revoke the tokens issued before it
+	// once ReissueGrace has passed, closing the stale-token window of
+	// stateless sessions (see the package documentation) at the price of
+	// one revocation entry per active session. Default off.
+	StrictReissue bool
+
+	// ReissueGrace is how long, in strict mode, the previous token keeps
+	// working after a reissue, for requests already in flight with it.
+	// Default 30 s.
+	ReissueGrace time.Duration
+}
+
+// seconds converts a duration option to whole seconds, applying def when d
+// is zero.
+func seconds(d, def time.Duration) int64 {
+	if d == 0 {
+		d = def
+	}
+	return int64(d / time.Second)
+}
+
+// validCookieName reports whether name is an RFC 6265 token: visible ASCII
+// other than separators.
+func validCookieName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c <= 0x20 || c >= 0x7f {
+			return false
+		}
+		switch c {
+		case '(', ')', '<', '>', '@', ',', ';', ':', '\\', '"', '/', '[', ']', '?', '=', '{', '}':
+			return false
+		}
+	}
+	return true
+}
+
+// purpose returns the sealing purpose: the name, then NUL and the audience
+// when there is one (SPEC.md §3.4). Cookie names cannot contain NUL.
+func purpose(name, audience string) string {
+	if audience == "" {
+		return name
+	}
+	return name + "\x00" + audience
+}
+
+func (o *Options) validate() error {
+	switch {
+	case o.Keys == nil:
+		return fmt.Errorf("%w: Keys is required", ErrBadOptions)
+	case !validCookieName(o.Name):
+		return fmt.Errorf("%w: %q is not a valid cookie name", ErrBadOptions, o.Name)
+	case len(purpose(o.Name, o.Audience)) > envelope.MaxPurposeLen:
+		return fmt.Errorf("%w: name and audience together exceed %d bytes", ErrBadOptions, envelope.MaxPurposeLen-1)
+	case o.IdleTimeout < time.Second || o.AbsoluteTimeout < time.Second:
+		return fmt.Errorf("%w: timeouts must be at least 1 s", ErrBadOptions)
+	case o.IdleTimeout > o.AbsoluteTimeout:
+		return fmt.Errorf("%w: IdleTimeout %v exceeds AbsoluteTimeout %v", ErrBadOptions, o.IdleTimeout, o.AbsoluteTimeout)
+	case o.Skew < 0 || o.ReissueGrace < 0:
+		return fmt.Errorf("%w: Skew and ReissueGrace must not be negative", ErrBadOptions)
+	case o.MaxTokenLen < token.MinLen:
+		return fmt.Errorf("%w: MaxTokenLen %d is below the smallest token (%d)", ErrBadOptions, o.MaxTokenLen, token.MinLen)
+	case o.Serializer.ID() > codec.MaxSerializerID:
+		return fmt.Errorf("%w: serializer ID %d out of range", ErrBadOptions, o.Serializer.ID())
+	}
+	return nil
+}

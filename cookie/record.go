@@ -1,0 +1,110 @@
+package cookie
+
+import (
+	"maps"
+	"time"
+)
+
+// Record is one session as a Store reads it: the claims every token carries
+// and the session data. The claims are read through methods; the subject,
+// metadata and data change through methods that mark the record changed, and
+// Store.Save turns a changed record into a new token.
+//
+// A Record is not safe for concurrent use: it belongs to the request that
+// read it.
+type Record struct {
+	id          SessionID
+	subject     string
+	created     int64 // unix seconds; anchors the absolute expiry
+	issued      int64 // when the token read was issued
+	expires     int64 // absolute expiry
+	idle        int64 // idle deadline of the token read
+	idleWindow  int64 // seconds of idle time the next save grants
+	keyID       uint32
+	primary     bool
+	metadata    map[string]string
+	token       string // the token read; "" for a record not yet saved
+	changed     bool   // subject, metadata or data changed since read or save
+	renewed     bool   // a new session ID not yet saved
+	data        data
+	serializers serializerPair
+}
+
+// ID returns the session ID: stable across reissues, new on Renew.
+func (r *Record) ID() SessionID { return r.id }
+
+// Subject returns whom the session belongs to, or "" for an anonymous one.
+func (r *Record) Subject() string { return r.subject }
+
+// SetSubject sets whom the session belongs to (at most 255 bytes of UTF-8).
+// At login, prefer Store.Renew after setting it, so the session ID changes
+// with the privilege level.
+func (r *Record) SetSubject(subject string) {
+	if subject != r.subject {
+		r.subject = subject
+		r.changed = true
+	}
+}
+
+// Created returns when the session was created. It never moves on reissue
+// and anchors the absolute expiry.
+func (r *Record) Created() time.Time { return time.Unix(r.created, 0) }
+
+// Issued returns when the token this record was read from was issued (for
+// a saved record: when it was saved).
+func (r *Record) Issued() time.Time { return time.Unix(r.issued, 0) }
+
+// Expires returns the absolute expiry: Created plus the absolute timeout.
+func (r *Record) Expires() time.Time { return time.Unix(r.expires, 0) }
+
+// IdleDeadline returns when the session ends unless it is touched: at most
+// Expires.
+func (r *Record) IdleDeadline() time.Time { return time.Unix(r.idle, 0) }
+
+// KeyID returns the ID of the key that sealed the token this record was read
+// from, or 0 for a record not read from a token.
+func (r *Record) KeyID() uint32 { return r.keyID }
+
+// Token returns the token this record was read from or last saved as, or ""
+// for a new record.
+func (r *Record) Token() string { return r.token }
+
+// Changed reports whether the subject, metadata or data changed since the
+// record was read or saved.
+func (r *Record) Changed() bool { return r.changed }
+
+// NeedsReissue reports whether the token was sealed under a key that is no
+// longer primary: it should be saved again so that it moves to the current
+// key before the old one is retired.
+func (r *Record) NeedsReissue() bool { return r.token != "" && !r.primary }
+
+// Metadata returns a copy of the session's metadata: small strings about the
+// session itself (client IP, user agent, how the user authenticated).
+func (r *Record) Metadata() map[string]string { return maps.Clone(r.metadata) }
+
+// Meta returns one metadata value and whether it is set.
+func (r *Record) Meta(key string) (string, bool) {
+	v, ok := r.metadata[key]
+	return v, ok
+}
+
+// SetMeta sets a metadata value. Keys are 1 to 64 bytes, values at most 255
+// bytes, at most 16 entries (checked by Save).
+func (r *Record) SetMeta(key, value string) {
+	if old, ok := r.metadata[key]; ok && old == value {
+		return
+	}
+	if r.metadata == nil {
+		r.metadata = map[string]string{}
+	}
+	r.metadata[key] = value
+	r.changed = true
+}
+
+// DeleteMeta removes a metadata value.
+func (r *Record) DeleteMeta(key string) {
+	if _, ok := r.metadata[key]; ok {
+		delete(r.metadata, key)
+		r.changed = true
+	}
+}

@@ -1,0 +1,202 @@
+package cookie_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/crumbhq/crumb/codec"
+	"github.com/crumbhq/crumb/cookie"
+	"github.com/crumbhq/crumb/internal/token"
+	"github.com/crumbhq/crumb/revocation"
+)
+
+// TestReplayAfterLogout: after Delete, every token the session ever had —
+// the first, a reissued one, the last — is rejected.
+func TestReplayAfterLogout(t *testing.T) {
+	s := newStore(t, cookie.Options{})
+	first := mustCreate(t, s, cookie.CreateOptions{Subject: "alice"})
+	second, _ := s.Update(ctx, first, map[string]any{"cart": 1})
+	last, _ := s.Update(ctx, second, map[string]any{"cart": 2})
+	if err := s.Delete(ctx, last); err != nil {
+		t.Fatal(err)
+	}
+	for i, tok := range []string{first, second, last} {
+		if _, err := s.Read(ctx, tok); !errors.Is(err, cookie.ErrRevoked) {
+			t.Fatalf("token %d replayed after logout: %v", i, err)
+		}
+		if _, err := s.Touch(ctx, tok, 0); !errors.Is(err, cookie.ErrRevoked) {
+			t.Fatalf("token %d touched after logout: %v", i, err)
+		}
+	}
+}
+
+// TestRenewDefeatsFixation: an attacker plants their own valid session
+// token in the victim's browser; the victim logs in; the app renews. The
+// planted token never becomes the victim's session.
+func TestRenewDefeatsFixation(t *testing.T) {
+	s := newStore(t, cookie.Options{})
+	planted := mustCreate(t, s, cookie.CreateOptions{}) // the attacker's anonymous session
+
+	// The victim's browser sends the planted token; the app logs them in.
+	rec := mustRead(t, s, planted)
+	plantedID := rec.ID()
+	rec.SetSubject("victim")
+	authed, err := s.Renew(ctx, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	victim := mustRead(t, s, authed)
+	if victim.ID() == plantedID || rec.ID() == plantedID || victim.Subject() != "victim" {
+		t.Fatal("renew kept the session ID")
+	}
+	// The attacker's copy is dead, and was never authenticated.
+	if _, err := s.Read(ctx, planted); !errors.Is(err, cookie.ErrRevoked) {
+		t.Fatalf("planted token still valid: %v", err)
+	}
+	if st := s.Stats(); st.Renewed != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+func TestEveryErrorClass(t *testing.T) {
+	s := newStore(t, cookie.Options{MaxTokenLen: 1024})
+	tok := mustCreate(t, s, cookie.CreateOptions{})
+
+	// Invalid: tampering anywhere, wrong cookie name, wrong audience.
+	other := newStore(t, cookie.Options{Name: "other"})
+	if _, err := other.Read(ctx, mustCreate(t, other, cookie.CreateOptions{})[:50]); !errors.Is(err, cookie.ErrInvalid) {
+		t.Fatal(err)
+	}
+	for i := range tok {
+		b := []byte(tok)
+		b[i] ^= 0x01
+		if _, err := s.Read(ctx, string(b)); !errors.Is(err, cookie.ErrInvalid) {
+			t.Fatalf("flip at %d: %v", i, err)
+		}
+	}
+	// Too large: a token over MaxTokenLen, and data that would make one.
+	if _, err := s.Read(ctx, strings.Repeat("A", 1025)); !errors.Is(err, cookie.ErrTooLarge) {
+		t.Fatal(err)
+	}
+	rec := mustRead(t, s, tok)
+	rec.Set("blob", randomString(2000))
+	if _, err := s.Save(ctx, rec); !errors.Is(err, cookie.ErrTooLarge) {
+		t.Fatalf("oversize save: %v", err)
+	}
+	// Unavailable: the revocation set fails.
+	broken := newStore(t, cookie.Options{Revocations: failingSet{}})
+	_, err := broken.Read(ctx, mustCreate(t, broken, cookie.CreateOptions{}))
+	if !errors.Is(err, cookie.ErrUnavailable) || cookie.HTTPStatus(err) != 503 || broken.Stats().Unavailable != 1 {
+		t.Fatalf("failing revocation set: %v", err)
+	}
+	// Expired and revoked have their own tests; the messages never say more
+	// than the class.
+	if _, err := s.Read(ctx, tok[:60]); err.Error() != cookie.ErrInvalid.Error() {
+		t.Fatalf("message %q", err)
+	}
+}
+
+func TestNameAndAudienceBindTokens(t *testing.T) {
+	ring := newRing(t)
+	a := newStore(t, cookie.Options{Keys: ring, Name: "sid", Audience: "shop"})
+	b := newStore(t, cookie.Options{Keys: ring, Name: "sid", Audience: "admin"})
+	c := newStore(t, cookie.Options{Keys: ring, Name: "sid"})
+	tok := mustCreate(t, a, cookie.CreateOptions{})
+	for _, s := range []*cookie.Store{b, c} {
+		if _, err := s.Read(ctx, tok); !errors.Is(err, cookie.ErrInvalid) {
+			t.Fatalf("token read under another audience: %v", err)
+		}
+	}
+	mustRead(t, a, tok)
+}
+
+// TestSerializerMismatch: data written by one serializer is not handed to
+// another.
+func TestSerializerMismatch(t *testing.T) {
+	ring := newRing(t)
+	custom := newStore(t, cookie.Options{Keys: ring, Serializer: mapOnlyJSON{}})
+	std := newStore(t, cookie.Options{Keys: ring})
+	tok := mustCreate(t, custom, cookie.CreateOptions{Data: map[string]any{"a": 1}})
+	_, err := std.Read(ctx, tok)
+	if !errors.Is(err, cookie.ErrInvalid) || token.ReasonOf(err) != token.ReasonSerializer {
+		t.Fatalf("got %v", err)
+	}
+	// An empty session carries no data, so any serializer reads it.
+	mustRead(t, std, mustCreate(t, custom, cookie.CreateOptions{}))
+}
+
+func TestConcurrentUse(t *testing.T) {
+	s := newStore(t, cookie.Options{})
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 50 {
+				tok, err := s.Create(ctx, cookie.CreateOptions{Subject: "u", Data: map[string]any{"g": g, "i": i}})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				tok, err = s.Merge(ctx, tok, map[string]any{"seen": true})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if r, err := s.Read(ctx, tok); err != nil || !r.Has("seen") {
+					t.Error("read after merge", err)
+					return
+				}
+				if i%5 == 0 {
+					s.Delete(ctx, tok)
+					if _, err := s.Read(ctx, tok); !errors.Is(err, cookie.ErrRevoked) {
+						t.Error("read after delete", err)
+						return
+					}
+				}
+				s.Stats()
+			}
+		})
+	}
+	wg.Wait()
+	if st := s.Stats(); st.Created != 400 || st.Deleted != 80 || st.Revoked != 80 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+// randomString returns n incompressible base64url characters.
+func randomString(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)[:n]
+}
+
+// failingSet is a revocation set whose backend is down.
+type failingSet struct{}
+
+var errDown = errors.New("backend down")
+
+func (failingSet) RevokeSession(context.Context, revocation.ID, time.Time) error { return errDown }
+func (failingSet) RevokeIssuedBefore(context.Context, revocation.ID, time.Time, time.Time, time.Time) error {
+	return errDown
+}
+func (failingSet) RevokeSubject(context.Context, string, time.Time, time.Time) error { return errDown }
+func (failingSet) Check(context.Context, revocation.Query, time.Time) (revocation.Verdict, error) {
+	return revocation.NotRevoked, errDown
+}
+func (failingSet) Prune(context.Context, time.Time) (int, error) { return 0, errDown }
+func (failingSet) Stats() revocation.Stats                       { return revocation.Stats{} }
+func (failingSet) Health(context.Context) error                  { return errDown }
+func (failingSet) Close() error                                  { return nil }
+
+// mapOnlyJSON is a JSON serializer under an application ID that does not
+// implement codec.ObjectSerializer: the store takes its slower generic path.
+type mapOnlyJSON struct{}
+
+func (mapOnlyJSON) ID() codec.SerializerID          { return 4 }
+func (mapOnlyJSON) Marshal(v any) ([]byte, error)   { return codec.JSON{}.Marshal(v) }
+func (mapOnlyJSON) Unmarshal(b []byte, v any) error { return codec.JSON{}.Unmarshal(b, v) }

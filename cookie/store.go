@@ -1,0 +1,137 @@
+package cookie
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/crumbhq/crumb/codec"
+	"github.com/crumbhq/crumb/keyring"
+	"github.com/crumbhq/crumb/revocation"
+)
+
+// Store reads and writes sessions as sealed tokens. It keeps no session
+// table: the token a client holds is the session. Every mutation returns a
+// new token that the caller must write back (into the cookie); the token it
+// replaced stays valid until its own deadlines unless the session is
+// revoked or StrictReissue is on (see the package documentation).
+//
+// A Store is safe for concurrent use.
+type Store struct {
+	name         string
+	purpose      string
+	keys         keyring.Source
+	codec        *codec.Codec
+	serializers  serializerPair
+	revs         revocation.Set
+	ownRevs      bool
+	idle         int64 // seconds
+	abs          int64 // seconds
+	skew         int64 // seconds
+	reissueAfter int64 // seconds; negative: every Touch reissues
+	maxLen       int
+	strict       bool
+	grace        int64 // seconds
+	stats        counters
+}
+
+// New returns a Store for the options, filling in defaults. Errors wrap
+// ErrBadOptions.
+func New(o Options) (*Store, error) {
+	if o.Name == "" {
+		o.Name = DefaultName
+	}
+	if o.AbsoluteTimeout == 0 {
+		o.AbsoluteTimeout = DefaultAbsoluteTimeout
+	}
+	if o.IdleTimeout == 0 {
+		// A session cannot idle longer than it lives: with only a short
+		// absolute timeout set, the idle timeout defaults to it.
+		o.IdleTimeout = min(DefaultIdleTimeout, o.AbsoluteTimeout)
+	}
+	if o.Skew == 0 {
+		o.Skew = DefaultSkew
+	}
+	if o.ReissueGrace == 0 {
+		o.ReissueGrace = DefaultReissueGrace
+	}
+	if o.ReissueAfter == 0 {
+		o.ReissueAfter = o.IdleTimeout / 4
+	}
+	if o.MaxTokenLen == 0 {
+		o.MaxTokenLen = DefaultMaxTokenLen
+	}
+	if o.Serializer == nil {
+		o.Serializer = codec.JSON{}
+	}
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
+	s := &Store{
+		name:         o.Name,
+		purpose:      purpose(o.Name, o.Audience),
+		keys:         o.Keys,
+		codec:        o.Codec,
+		serializers:  newSerializerPair(o.Serializer),
+		revs:         o.Revocations,
+		idle:         seconds(o.IdleTimeout, 0),
+		abs:          seconds(o.AbsoluteTimeout, 0),
+		skew:         seconds(o.Skew, 0),
+		reissueAfter: seconds(o.ReissueAfter, 0),
+		maxLen:       o.MaxTokenLen,
+		strict:       o.StrictReissue,
+		grace:        seconds(o.ReissueGrace, 0),
+	}
+	if o.ReissueAfter < 0 {
+		s.reissueAfter = -1
+	}
+	if s.codec == nil {
+		c, err := codec.New(codec.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrBadOptions, err)
+		}
+		s.codec = c
+	}
+	if s.revs == nil {
+		l, err := revocation.NewLocal(revocation.LocalOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrBadOptions, err)
+		}
+		s.revs, s.ownRevs = l, true
+	}
+	return s, nil
+}
+
+// Name returns the cookie name the store seals tokens for (seed 004's
+// name()).
+func (s *Store) Name() string { return s.name }
+
+// Healthy returns nil when the store can serve sessions: the keyring has a
+// ring and the revocation set can acknowledge revocations (seed 004's
+// is_healthy()).
+func (s *Store) Healthy(ctx context.Context) error {
+	if s.keys.Ring() == nil {
+		return errors.New("cookie: no keyring")
+	}
+	if err := s.revs.Health(ctx); err != nil {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return nil
+}
+
+// Cleanup drops revocation entries whose tokens have all expired, and
+// returns how many it removed (seed 000's cleanup_expired). The default
+// revocation set also does this on its own every minute.
+func (s *Store) Cleanup(ctx context.Context) (int, error) {
+	return s.revs.Prune(ctx, time.Now())
+}
+
+// Close releases the revocation set if the store created it. It does not
+// close a set passed in Options.Revocations.
+func (s *Store) Close() error {
+	if s.ownRevs {
+		return s.revs.Close()
+	}
+	return nil
+}
