@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/gob"
-	"encoding/json"
 	"testing"
 
 	"github.com/crumbhq/crumb/codec"
@@ -21,8 +20,8 @@ import (
 //   - BenchmarkToken: crumb's token layer (claims, envelope, base64url) on
 //     already-serialized payloads, uncompressed: the same work as the floor.
 //   - BenchmarkTokenCompressed: the same with the default codec (Auto).
-//   - BenchmarkTokenJSON: serialization included (json.Marshal + Seal,
-//     Open + json.Unmarshal), the like-for-like comparison with gorilla.
+//   - BenchmarkTokenJSON: serialization included (codec.JSON Marshal + Seal,
+//     Open + Unmarshal), the like-for-like comparison with gorilla.
 //   - BenchmarkFloor: bare XChaCha20-Poly1305 with a crypto/rand nonce plus
 //     base64url, the lower bound for any sealed cookie.
 //   - BenchmarkGorilla: gorilla/securecookie Encode/Decode with gob and JSON.
@@ -89,7 +88,7 @@ func BenchmarkTokenJSON(b *testing.B) {
 		b.Run("encode/"+s.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				p, _ := json.Marshal(s.value)
+				p, _ := codec.JSON{}.Marshal(s.value)
 				token.Seal(r, cd, purpose, c, p, token.DefaultMaxLen)
 			}
 		})
@@ -104,7 +103,7 @@ func BenchmarkTokenJSON(b *testing.B) {
 					b.Fatal(err)
 				}
 				var m map[string]any
-				if err := json.Unmarshal(payload, &m); err != nil {
+				if err := (codec.JSON{}).Unmarshal(payload, &m); err != nil {
 					b.Fatal(err)
 				}
 			}
