@@ -1,6 +1,7 @@
 package cookie
 
 import (
+	"bytes"
 	"fmt"
 	"maps"
 	"slices"
@@ -102,11 +103,11 @@ func (r *Record) payload() ([]byte, error) {
 	return b, nil
 }
 
-// Payload returns the serialized session data (for the default serializer,
-// a JSON object, or nothing for an empty session).
+// Payload returns a copy of the serialized session data (for the default
+// serializer, a JSON object; nothing for an empty session).
 func (r *Record) Payload() ([]byte, error) {
 	p, err := r.payload()
-	return slices.Clip(p), err
+	return bytes.Clone(p), err
 }
 
 // Set stores v under key, serialized now so that an unserializable value

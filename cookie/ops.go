@@ -147,7 +147,7 @@ func (s *Store) open(ctx context.Context, tok string, now time.Time, checkRevoke
 func (s *Store) Save(ctx context.Context, r *Record) (string, error) {
 	now := time.Now().Unix()
 	if now >= r.expires {
-		return "", fmt.Errorf("%w: the session reached its absolute expiry", ErrBadRecord)
+		return "", fmt.Errorf("%w: the session reached its absolute expiry", ErrExpired)
 	}
 	payload, err := r.payload()
 	if err != nil {

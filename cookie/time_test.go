@@ -182,3 +182,16 @@ func TestReissueUnderNewPrimary(t *testing.T) {
 type swapSource struct{ r *keyring.Ring }
 
 func (s *swapSource) Ring() *keyring.Ring { return s.r }
+
+// TestSaveAfterAbsoluteExpiry: a record read just before its absolute
+// expiry cannot be saved after it.
+func TestSaveAfterAbsoluteExpiry(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := newStore(t, cookie.Options{IdleTimeout: 10 * time.Minute, AbsoluteTimeout: 10 * time.Minute})
+		r := mustRead(t, s, mustCreate(t, s, cookie.CreateOptions{}))
+		time.Sleep(10 * time.Minute)
+		if _, err := s.Save(ctx, r); !errors.Is(err, cookie.ErrExpired) {
+			t.Fatalf("got %v", err)
+		}
+	})
+}
