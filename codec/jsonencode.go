@@ -60,13 +60,9 @@ func appendJSON(dst []byte, v any, depth int) (_ []byte, ok bool) {
 		if v == nil {
 			return append(dst, "null"...), true
 		}
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys) // encoding/json sorts map keys bytewise
 		dst = append(dst, '{')
-		for i, k := range keys {
+		for i, k := range sortedKeys(v) { // encoding/json sorts map keys bytewise
+
 			if i > 0 {
 				dst = append(dst, ',')
 			}
@@ -80,13 +76,8 @@ func appendJSON(dst []byte, v any, depth int) (_ []byte, ok bool) {
 		if v == nil {
 			return append(dst, "null"...), true
 		}
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
 		dst = append(dst, '{')
-		for i, k := range keys {
+		for i, k := range sortedKeys(v) {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
@@ -204,4 +195,14 @@ func appendJSONString(dst []byte, s string) []byte {
 		i += size
 	}
 	return append(append(dst, s[start:]...), '"')
+}
+
+// sortedKeys returns m's keys in ascending byte order, in one allocation.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }

@@ -3,7 +3,6 @@ package codec
 import (
 	"encoding/json"
 	"errors"
-	"slices"
 	"unicode/utf8"
 )
 
@@ -71,13 +70,8 @@ func (JSON) SplitObject(data []byte) (map[string][]byte, error) {
 // AppendObject writes {"key":value,...} with keys sorted and escaped exactly
 // as encoding/json escapes them.
 func (JSON) AppendObject(dst []byte, members map[string][]byte) ([]byte, error) {
-	keys := make([]string, 0, len(members))
-	for k := range members {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
 	dst = append(dst, '{')
-	for i, k := range keys {
+	for i, k := range sortedKeys(members) {
 		if i > 0 {
 			dst = append(dst, ',')
 		}

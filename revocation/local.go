@@ -125,29 +125,20 @@ func (l *Local) RevokeSession(_ context.Context, id ID, until time.Time) error {
 		return nil
 	}
 	sh := l.shard(id)
-	for retried := false; ; retried = true {
-		sh.mu.Lock()
-		old, ok := sh.sessions[id]
-		if !ok && !l.reserve() {
-			sh.mu.Unlock()
-			if !retried {
-				l.pruneForRoom()
-				continue
+	return l.upsert(&sh.mu,
+		func() bool { _, ok := sh.sessions[id]; return !ok },
+		func() *record {
+			old, ok := sh.sessions[id]
+			if ok && u <= old {
+				return nil
 			}
-			return l.full(id)
-		}
-		var r *record
-		if !ok || u > old {
 			if !ok {
 				l.nSessions.Add(1)
 			}
 			sh.sessions[id] = u
-			r = &record{kind: kindSession, id: id, until: u}
-		}
-		seq, err := l.append(r)
-		sh.mu.Unlock()
-		return l.acknowledge(seq, err)
-	}
+			return &record{kind: kindSession, id: id, until: u}
+		},
+		func() error { return l.full(id) })
 }
 
 // RevokeIssuedBefore implements Set. Calls for one session merge as the
@@ -166,29 +157,21 @@ func (l *Local) RevokeIssuedBefore(_ context.Context, id ID, before, effective, 
 	}
 	at := max(now, b)
 	sh := l.shard(id)
-	for retried := false; ; retried = true {
-		sh.mu.Lock()
-		old, ok := sh.tokens[id]
-		if !ok && !l.reserve() {
-			sh.mu.Unlock()
-			if !retried {
-				l.pruneForRoom()
-				continue
+	return l.upsert(&sh.mu,
+		func() bool { _, ok := sh.tokens[id]; return !ok },
+		func() *record {
+			old, ok := sh.tokens[id]
+			next := old.merge(b, e, u, at)
+			if ok && next == old {
+				return nil
 			}
-			return l.full(id)
-		}
-		var r *record
-		if next := old.merge(b, e, u, at); !ok || next != old {
 			if !ok {
 				l.nTokens.Add(1)
 			}
 			sh.tokens[id] = next
-			r = &record{kind: kindIssuedBefore, id: id, token: next}
-		}
-		seq, err := l.append(r)
-		sh.mu.Unlock()
-		return l.acknowledge(seq, err)
-	}
+			return &record{kind: kindIssuedBefore, id: id, token: next}
+		},
+		func() error { return l.full(id) })
 }
 
 // RevokeSubject implements Set. subject must be 1 to MaxSubjectLen bytes,
@@ -206,30 +189,46 @@ func (l *Local) RevokeSubject(_ context.Context, subject string, before, until t
 		return nil
 	}
 	s := &l.subj
-	for retried := false; ; retried = true {
-		s.mu.Lock()
-		old, ok := s.m[subject]
-		if !ok && !l.reserve() {
-			s.mu.Unlock()
-			if !retried {
-				l.pruneForRoom()
-				continue
+	return l.upsert(&s.mu,
+		func() bool { _, ok := s.m[subject]; return !ok },
+		func() *record {
+			old, ok := s.m[subject]
+			next := old.merge(e)
+			if ok && next == old {
+				return nil
 			}
-			l.logger.Warn("revocation: set full; subject revocation refused", "capacity", l.max)
-			return fmt.Errorf("%w: %d entries; a subject revocation was refused", ErrFull, l.max)
-		}
-		var r *record
-		if next := old.merge(e); !ok || next != old {
 			if !ok {
 				subject = cloneString(subject)
 				s.bytes += len(subject)
 				l.nSubjects.Add(1)
 			}
 			s.m[subject] = next
-			r = &record{kind: kindSubject, subject: subject, subj: next}
+			return &record{kind: kindSubject, subject: subject, subj: next}
+		},
+		func() error {
+			l.logger.Warn("revocation: set full; subject revocation refused", "capacity", l.max)
+			return fmt.Errorf("%w: %d entries; a subject revocation was refused", ErrFull, l.max)
+		})
+}
+
+// upsert is the shape every Revoke method shares: under mu, reserve room
+// when the entry is new (pruning expired entries once if the set is full,
+// else failing with full), merge with apply, queue the record apply returns
+// on the durable log (nil when nothing changed), and wait until it is
+// durable.
+func (l *Local) upsert(mu sync.Locker, isNew func() bool, apply func() *record, full func() error) error {
+	for retried := false; ; retried = true {
+		mu.Lock()
+		if isNew() && !l.reserve() {
+			mu.Unlock()
+			if !retried {
+				l.pruneForRoom()
+				continue
+			}
+			return full()
 		}
-		seq, err := l.append(r)
-		s.mu.Unlock()
+		seq, err := l.append(apply())
+		mu.Unlock()
 		return l.acknowledge(seq, err)
 	}
 }
