@@ -20,13 +20,10 @@ const (
 
 // liveLogBytes is the size of a freshly compacted log of the live entries.
 func (l *Local) liveLogBytes() int64 {
-	l.subj.mu.RLock()
-	subjectBytes := l.subj.bytes
-	l.subj.mu.RUnlock()
 	return headerSize +
 		l.nSessions.Load()*sessionRecordSize +
 		l.nTokens.Load()*tokenRecordSize +
-		l.nSubjects.Load()*subjectRecordBase + int64(subjectBytes)
+		l.nSubjects.Load()*subjectRecordSize
 }
 
 // maybeCompact compacts the log if it pays.
@@ -152,8 +149,8 @@ func (l *Local) writeSnapshot(f *os.File) (int64, error) {
 		}
 	}
 	l.subj.mu.RLock()
-	for subject, e := range l.subj.m {
-		r := record{kind: kindSubject, subject: subject, subj: e}
+	for key, e := range l.subj.m {
+		r := record{kind: kindSubject, skey: key, subj: e}
 		buf = r.appendTo(buf)
 	}
 	l.subj.mu.RUnlock()

@@ -26,10 +26,13 @@
 // two windows, hard and soft: tokens issued before hard are revoked;
 // tokens issued before soft are revoked from soft's effective time on. A
 // new call first folds the soft window into hard if it is already in effect
-// at the time of the call, then moves the soft window to its own before
-// (never backwards) and effective time. So a token once revoked stays
-// revoked; a token still inside its grace window may get one more grace
-// window from the new call, no more.
+// at the time of the call, and then starts the soft window anew at the
+// call's before and effective time; if the soft window is still pending, the
+// call widens it to its before (never backwards) but keeps the effective time
+// already scheduled. So a token once revoked stays revoked, and a revocation
+// is never postponed: a session reissued more often than its grace window
+// cannot keep an older token alive (the older token's grace is shortened
+// instead).
 //
 // # Time and expiry
 //

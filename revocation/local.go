@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -95,9 +97,13 @@ func NewLocal(opts LocalOptions) (*Local, error) {
 	for i := range l.shards {
 		l.shards[i].init()
 	}
-	l.subj.m = make(map[string]subjectEntry)
+	l.subj.m = make(map[subjectKey]subjectEntry)
 	if opts.Path != "" {
-		if err := l.openLog(opts.Path); err != nil {
+		path, err := resolvePath(opts.Path)
+		if err != nil {
+			return nil, err
+		}
+		if err := l.openLog(path); err != nil {
 			return nil, err
 		}
 	}
@@ -188,22 +194,20 @@ func (l *Local) RevokeSubject(_ context.Context, subject string, before, until t
 		l.revoked.Add(1)
 		return nil
 	}
-	s := &l.subj
+	s, key := &l.subj, subjectKeyOf(subject)
 	return l.upsert(&s.mu,
-		func() bool { _, ok := s.m[subject]; return !ok },
+		func() bool { _, ok := s.m[key]; return !ok },
 		func() *record {
-			old, ok := s.m[subject]
+			old, ok := s.m[key]
 			next := old.merge(e)
 			if ok && next == old {
 				return nil
 			}
 			if !ok {
-				subject = cloneString(subject)
-				s.bytes += len(subject)
 				l.nSubjects.Add(1)
 			}
-			s.m[subject] = next
-			return &record{kind: kindSubject, subject: subject, subj: next}
+			s.m[key] = next
+			return &record{kind: kindSubject, skey: key, subj: next}
 		},
 		func() error {
 			l.logger.Warn("revocation: set full; subject revocation refused", "capacity", l.max)
@@ -233,12 +237,6 @@ func (l *Local) upsert(mu sync.Locker, isNew func() bool, apply func() *record, 
 	}
 }
 
-// cloneString copies s so that the set does not keep alive a larger buffer
-// that s may point into.
-func cloneString(s string) string {
-	return string([]byte(s))
-}
-
 // Check implements Set. It takes one shard's read lock, makes one map
 // lookup (two when strict reissue entries exist in that shard, three when
 // subject entries exist and q has a subject) and never allocates. Its error
@@ -262,7 +260,7 @@ func (l *Local) Check(_ context.Context, q Query, now time.Time) (Verdict, error
 	}
 	if q.Subject != "" && l.nSubjects.Load() != 0 {
 		l.subj.mu.RLock()
-		e, ok := l.subj.m[q.Subject]
+		e, ok := l.subj.m[subjectKeyOf(q.Subject)]
 		l.subj.mu.RUnlock()
 		if ok && e.revoked(secs(q.Created), n) {
 			return SubjectRevoked, nil
@@ -364,4 +362,22 @@ func (l *Local) acknowledge(seq uint64, err error) error {
 	}
 	l.revoked.Add(1)
 	return nil
+}
+
+// resolvePath makes the log path absolute and follows symbolic links, so
+// that the compaction's temporary file, its rename and the directory fsync
+// all happen in the log's real directory (a bare file name would otherwise
+// put the temporary file in $TMPDIR and fsync the directory "") and two
+// paths to one file share one lock file.
+func resolvePath(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", fmt.Errorf("revocation: %w", err)
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		return real, nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("revocation: %w", err)
+	}
+	return abs, nil // not created yet
 }

@@ -44,6 +44,11 @@ type wal struct {
 
 	size        atomic.Int64 // bytes in the file, including the header
 	compactions atomic.Uint64
+	batches     atomic.Uint64 // batches written and fsynced, for tests
+
+	// syncFile makes a batch durable: (*os.File).Sync, replaced by tests
+	// that check nothing is acknowledged before it returns.
+	syncFile func(*os.File) error
 }
 
 // enqueue queues r (nil: nothing changed) and returns the sequence number
@@ -98,13 +103,14 @@ func (w *wal) flush() {
 	w.mu.Unlock()
 	_, err := f.Write(buf)
 	if err == nil {
-		err = f.Sync()
+		err = w.syncFile(f)
 	}
 	w.mu.Lock()
 	w.flushing = false
 	if err != nil {
 		w.fail(err)
 	} else {
+		w.batches.Add(1)
 		w.durableSeq = upto
 		w.size.Add(int64(len(buf)))
 	}
@@ -157,7 +163,7 @@ func (l *Local) openLog(path string) (err error) {
 	if err != nil {
 		return err
 	}
-	w := &wal{path: path, lock: lock}
+	w := &wal{path: path, lock: lock, syncFile: (*os.File).Sync}
 	w.cond.L = &w.mu
 	defer func() {
 		if err != nil {
@@ -262,13 +268,12 @@ func (l *Local) load(r *record, now uint32) bool {
 		if r.subj.until < now {
 			return false
 		}
-		old, ok := l.subj.m[r.subject]
+		old, ok := l.subj.m[r.skey]
 		if !ok {
 			l.entries.Add(1)
 			l.nSubjects.Add(1)
-			l.subj.bytes += len(r.subject)
 		}
-		l.subj.m[r.subject] = old.merge(r.subj)
+		l.subj.m[r.skey] = old.merge(r.subj)
 	}
 	return true
 }

@@ -23,7 +23,7 @@ func TestDurableSurvivesReopen(t *testing.T) {
 	must(t, l.RevokeIssuedBefore(ctx, testID(2), now, now, later))
 	must(t, l.RevokeSubject(ctx, "ada", now, later))
 	must(t, l.RevokeSession(ctx, testID(1), later)) // unchanged: no record
-	if st := l.Stats(); st.LogBytes != headerSize+sessionRecordSize+tokenRecordSize+subjectRecordBase+3 {
+	if st := l.Stats(); st.LogBytes != headerSize+sessionRecordSize+tokenRecordSize+subjectRecordSize {
 		t.Errorf("LogBytes = %d", st.LogBytes)
 	}
 	must(t, l.Close())
@@ -73,7 +73,7 @@ func TestDurableSkipsExpiredOnReplay(t *testing.T) {
 		b = r.appendTo(b)
 	}
 	b = (&record{kind: kindIssuedBefore, id: testID(9), token: tokenEntry{hard: 5, until: 1000}}).appendTo(b)
-	b = (&record{kind: kindSubject, subject: "old", subj: subjectEntry{before: 5, until: 1000}}).appendTo(b)
+	b = (&record{kind: kindSubject, skey: subjectKeyOf("old"), subj: subjectEntry{before: 5, until: 1000}}).appendTo(b)
 	must(t, os.WriteFile(path, b, 0o600))
 	l := openLocal(t, path, nil)
 	defer l.Close()
@@ -97,7 +97,7 @@ func buildLog(t *testing.T, path string) (data []byte, ends []int, present func(
 	must(t, l.RevokeSession(ctx, testID(3), later))
 	must(t, l.RevokeSession(ctx, testID(4), later))
 	must(t, l.Close())
-	sizes := []int{sessionRecordSize, tokenRecordSize, subjectRecordBase + 3, sessionRecordSize, sessionRecordSize}
+	sizes := []int{sessionRecordSize, tokenRecordSize, subjectRecordSize, sessionRecordSize, sessionRecordSize}
 	end := headerSize
 	for _, s := range sizes {
 		end += s
@@ -298,7 +298,7 @@ func TestCompaction(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := l.Stats()
-	want := int64(headerSize + len(keep)*sessionRecordSize + subjectRecordBase + 3)
+	want := int64(headerSize + len(keep)*sessionRecordSize + subjectRecordSize)
 	if n != short || st.Compactions != 1 || st.LogBytes != want || st.LogBytes >= before {
 		t.Errorf("Prune removed %d, Stats %+v; want %d removed, 1 compaction, %d bytes (was %d)", n, st, short, want, before)
 	}
@@ -454,5 +454,86 @@ func TestGroupCommitSharesFsyncs(t *testing.T) {
 	wg.Wait()
 	if st := l.Stats(); st.Revoked != n || st.LogBytes != headerSize+n*sessionRecordSize {
 		t.Errorf("Stats = %+v", st)
+	}
+	batches := l.log.batches.Load()
+	t.Logf("%d concurrent revocations in %d fsynced batches", n, batches)
+	if batches >= n/2 {
+		t.Errorf("%d revocations took %d fsyncs: group commit is not sharing them", n, batches)
+	}
+}
+
+// TestNoAcknowledgementBeforeFsync holds every fsync until the test lets it
+// go: no RevokeSession may return while the fsync of its batch is pending,
+// and each returns once it completes.
+func TestNoAcknowledgementBeforeFsync(t *testing.T) {
+	l := openLocal(t, logPath(t), nil)
+	defer l.Close()
+	release := make(chan struct{})
+	entered := make(chan struct{}, 64)
+	l.log.mu.Lock()
+	l.log.syncFile = func(f *os.File) error {
+		entered <- struct{}{}
+		<-release
+		return f.Sync()
+	}
+	l.log.mu.Unlock()
+	later := time.Now().Add(time.Hour)
+	done := make(chan error, 8)
+	for i := range 8 {
+		go func() { done <- l.RevokeSession(ctx, testID(byte(10+i)), later) }()
+	}
+	<-entered // a batch is being fsynced
+	select {
+	case err := <-done:
+		t.Fatalf("a revocation was acknowledged (err %v) while its fsync was pending", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	close(release)
+	for range 8 {
+		select {
+		case err := <-done:
+			must(t, err)
+		case <-time.After(5 * time.Second):
+			t.Fatal("revocations not acknowledged after their fsync")
+		}
+	}
+}
+
+// TestRelativePath: a bare file name works like a full path — compaction
+// writes its temporary file next to the log and fsyncs the log's directory,
+// so the set keeps acknowledging.
+func TestRelativePath(t *testing.T) {
+	t.Chdir(t.TempDir())
+	now := time.Now()
+	l, err := NewLocal(LocalOptions{Path: "revocations.log", PruneInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t, l.RevokeSession(ctx, testID(1), now.Add(time.Hour)))
+	if err := l.compact(); err != nil {
+		t.Fatalf("compaction with a relative path: %v", err)
+	}
+	must(t, l.Health(ctx))
+	must(t, l.RevokeSession(ctx, testID(2), now.Add(time.Hour)))
+	must(t, l.Close())
+	l = openLocal(t, "revocations.log", nil)
+	defer l.Close()
+	wantVerdict(t, l, Query{ID: testID(1)}, now, SessionRevoked)
+	wantVerdict(t, l, Query{ID: testID(2)}, now, SessionRevoked)
+}
+
+// TestSymlinkedPathSharesLock: two paths to one log (through a symbolic
+// link) are one log: the second open is refused, not a second writer.
+func TestSymlinkedPathSharesLock(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real.log")
+	link := filepath.Join(dir, "link.log")
+	l := openLocal(t, real, nil)
+	defer l.Close()
+	if err := os.Symlink(real, link); err != nil {
+		t.Skip("symlinks unsupported:", err)
+	}
+	if _, err := NewLocal(LocalOptions{Path: link, PruneInterval: -1}); !errors.Is(err, ErrLocked) {
+		t.Fatalf("second open through a symlink: %v", err)
 	}
 }

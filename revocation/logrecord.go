@@ -20,11 +20,11 @@ const (
 
 	sessionBodySize = 16 + 4             // id || until
 	tokenBodySize   = 16 + 4 + 4 + 4 + 4 // id || hard || soft || softEffective || until
-	subjectBodyMin  = 4 + 4              // before || until, then the subject bytes
+	subjectBodySize = 4 + 4 + 32         // before || until || SHA-256(subject)
 
 	sessionRecordSize = frameOverhead + sessionBodySize
 	tokenRecordSize   = frameOverhead + tokenBodySize
-	subjectRecordBase = frameOverhead + subjectBodyMin // plus len(subject)
+	subjectRecordSize = frameOverhead + subjectBodySize
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -46,14 +46,14 @@ func checkHeader(b []byte) bool {
 }
 
 // record is one decoded log record. Which fields are set depends on kind:
-// session: id, until; issued-before: id, token; subject: subject, subj.
+// session: id, until; issued-before: id, token; subject: skey, subj.
 type record struct {
-	kind    byte
-	id      ID
-	until   uint32
-	token   tokenEntry
-	subject string
-	subj    subjectEntry
+	kind  byte
+	id    ID
+	until uint32
+	token tokenEntry
+	skey  subjectKey
+	subj  subjectEntry
 }
 
 // appendTo appends the framed record to dst.
@@ -73,7 +73,7 @@ func (r *record) appendTo(dst []byte) []byte {
 	case kindSubject:
 		dst = binary.LittleEndian.AppendUint32(dst, r.subj.before)
 		dst = binary.LittleEndian.AppendUint32(dst, r.subj.until)
-		dst = append(dst, r.subject...)
+		dst = append(dst, r.skey[:]...)
 	default:
 		panic("revocation: unknown record kind")
 	}
@@ -89,7 +89,7 @@ func validBodyLen(kind byte, n int) bool {
 	case kindIssuedBefore:
 		return n == tokenBodySize
 	case kindSubject:
-		return n > subjectBodyMin && n <= subjectBodyMin+MaxSubjectLen
+		return n == subjectBodySize
 	}
 	return false
 }
@@ -129,7 +129,7 @@ func parseRecord(b []byte) (r record, size int, ok bool) {
 			before: binary.LittleEndian.Uint32(body),
 			until:  binary.LittleEndian.Uint32(body[4:]),
 		}
-		r.subject = string(body[8:])
+		copy(r.skey[:], body[8:])
 	}
 	return r, size, true
 }

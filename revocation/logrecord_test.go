@@ -12,8 +12,8 @@ func sampleRecords() []record {
 	return []record{
 		{kind: kindSession, id: testID(1), until: 1_700_000_000},
 		{kind: kindIssuedBefore, id: testID(2), token: tokenEntry{hard: 1, soft: 2, softEffective: 3, until: 4}},
-		{kind: kindSubject, subject: "ada", subj: subjectEntry{before: 5, until: 6}},
-		{kind: kindSubject, subject: strings.Repeat("s", MaxSubjectLen), subj: subjectEntry{before: 7, until: maxSeconds}},
+		{kind: kindSubject, skey: subjectKeyOf("ada"), subj: subjectEntry{before: 5, until: 6}},
+		{kind: kindSubject, skey: subjectKeyOf(strings.Repeat("s", MaxSubjectLen)), subj: subjectEntry{before: 7, until: maxSeconds}},
 	}
 }
 

@@ -79,8 +79,9 @@ func TestStaleTokenNeverRegainsValidity(t *testing.T) {
 }
 
 // TestReissueWithinGrace: a second reissue during the first one's grace
-// window extends that window to the second's effective time (at most one
-// more grace period), then revokes both older tokens.
+// window widens the pending window to the token it superseded but keeps the
+// scheduled time: at the first grace deadline both older tokens are
+// revoked. A revocation is never postponed.
 func TestReissueWithinGrace(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const grace = 5 * time.Second
@@ -93,10 +94,35 @@ func TestReissueWithinGrace(t *testing.T) {
 		time.Sleep(2 * time.Second)
 		t2 := time.Now()
 		must(t, l.RevokeIssuedBefore(ctx, id, t2, t2.Add(grace), t0.Add(time.Hour)))
-		wantVerdict(t, l, a, t2.Add(grace-time.Second), NotRevoked)
-		wantVerdict(t, l, a, t2.Add(grace), TokenRevoked)
-		wantVerdict(t, l, b, t2.Add(grace), TokenRevoked)
+		wantVerdict(t, l, a, t0.Add(grace-time.Second), NotRevoked)
+		wantVerdict(t, l, b, t0.Add(grace-time.Second), NotRevoked)
+		wantVerdict(t, l, a, t0.Add(grace), TokenRevoked)
+		wantVerdict(t, l, b, t0.Add(grace), TokenRevoked)
 		wantVerdict(t, l, Query{ID: id, Issued: t2}, t2.Add(grace), NotRevoked)
+	})
+}
+
+// TestFrequentReissuesCannotPostpone: a session reissued every 20 s with a
+// 30 s grace window (an app writing its session on every request) must not
+// keep an old token alive: it dies at the first grace deadline.
+func TestFrequentReissuesCannotPostpone(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const grace = 30 * time.Second
+		l := newMem(t, LocalOptions{})
+		id := testID(7)
+		stale := Query{ID: id, Issued: time.Now().Add(-time.Second)}
+		first := time.Now()
+		for range 30 {
+			now := time.Now()
+			must(t, l.RevokeIssuedBefore(ctx, id, now, now.Add(grace), now.Add(time.Hour)))
+			v, _ := l.Check(ctx, stale, now)
+			if want := now.Sub(first) >= grace; (v == TokenRevoked) != want {
+				t.Fatalf("after %v of reissues the stale token is %v", now.Sub(first), v)
+			}
+			time.Sleep(20 * time.Second)
+		}
+		// Every token older than the last-but-one reissue is dead by now.
+		wantVerdict(t, l, Query{ID: id, Issued: time.Now().Add(-2 * time.Minute)}, time.Now(), TokenRevoked)
 	})
 }
 

@@ -54,10 +54,9 @@ func (l *Local) prune(now uint32) int {
 	s := &l.subj
 	s.mu.Lock()
 	nSubj := 0
-	for subject, e := range s.m {
+	for key, e := range s.m {
 		if e.until < now {
-			delete(s.m, subject)
-			s.bytes -= len(subject)
+			delete(s.m, key)
 			nSubj++
 		}
 	}

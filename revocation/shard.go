@@ -1,6 +1,9 @@
 package revocation
 
-import "sync"
+import (
+	"crypto/sha256"
+	"sync"
+)
 
 // numShards is the number of session shards. A session ID is random, so
 // its first byte spreads IDs evenly; 16 shards keep writers off each other's
@@ -45,17 +48,20 @@ func (e tokenEntry) revoked(issued, now uint32) bool {
 // merge folds the call RevokeIssuedBefore(before, effective, until), made at
 // time at, into e. If the previous soft window is already in effect at the
 // time of the call, it becomes part of the hard window, so that a token it
-// revoked stays revoked; then the soft window moves to the new call. A
-// pending (not yet effective) soft window is superseded by the new one,
-// which delays its effect to the new effective time: a token still in its
-// grace window gets at most one more grace window, and nothing revoked is
-// ever unrevoked.
+// revoked stays revoked, and the soft window starts anew from the call. If
+// it is still pending, the call widens it to the newer tokens but never
+// postpones it: the earlier effective time stands. So a session reissued
+// more often than the grace window cannot keep an older token alive — its
+// grace is shortened, never lengthened — and nothing revoked is ever
+// unrevoked.
 func (e tokenEntry) merge(before, effective, until, at uint32) tokenEntry {
-	if at >= e.softEffective {
+	if at >= e.softEffective || e.soft <= e.hard {
 		e.hard = max(e.hard, e.soft)
+		e.softEffective = effective
+	} else {
+		e.softEffective = min(e.softEffective, effective)
 	}
 	e.soft = max(e.soft, before)
-	e.softEffective = effective
 	e.until = max(e.until, until)
 	return e
 }
@@ -87,13 +93,18 @@ func (e subjectEntry) merge(r subjectEntry) subjectEntry {
 	return subjectEntry{before: max(e.before, r.before), until: max(e.until, r.until)}
 }
 
+// subjectKey identifies a subject by the SHA-256 of its name. Entries and
+// log records are then a fixed size whatever the subject, user IDs stay out
+// of the file, and a subject's bytes, which an application may take from
+// user input, can never hold something log recovery would take for a record.
+type subjectKey [sha256.Size]byte
+
+func subjectKeyOf(subject string) subjectKey { return sha256.Sum256([]byte(subject)) }
+
 // subjects holds the subject entries. "Log out everywhere" is rare next to
 // logout, so one map under one lock is enough, and Check skips it entirely
 // while it is empty.
 type subjects struct {
 	mu sync.RWMutex
-	m  map[string]subjectEntry
-	// bytes is the total length of the keys of m, for the compaction
-	// trigger. Guarded by mu.
-	bytes int
+	m  map[subjectKey]subjectEntry
 }
