@@ -49,6 +49,8 @@ var unmarshalSeeds = []string{
 	`"s"`, `"esc\"aped"`, `"\u00e9\ud83d\ude00"`, `"\ud800"`, "\"raw \xff\"", "\"ctl\x01\"", `""`,
 	`{}`, `[]`, `{"a":1,"a":2}`, `{"a":[1,{"b":null}],"c":"d"}`, ` { "a" : 1 } `, `{"a":1}x`, `[1,]`, `{"a"}`, `[`, `tru`, `nul`,
 	`{"k\u00e9":1}`, `[1,2,3]`, `"abc`, `{"a":1,}`, `  `, ``,
+	// two top-level values: never accepted
+	`truefalse`, `true false`, "true\nfalse", `falsetrue`, `nullnull`, `1 2`, `"a""b"`, `{}{}`, `[] []`, `"a" "b"`,
 }
 
 // unmarshalTargets returns a fresh value of every target type the fast path

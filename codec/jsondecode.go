@@ -56,12 +56,16 @@ func decodeJSON(data []byte, v any) bool {
 	case *bool:
 		p.space()
 		switch {
-		case p.literal("true") && p.end():
-			*v = true
-			return true
-		case p.literal("false") && p.end():
-			*v = false
-			return true
+		case p.literal("true"):
+			if p.end() {
+				*v = true
+				return true
+			}
+		case p.literal("false"):
+			if p.end() {
+				*v = false
+				return true
+			}
 		}
 	case *float64:
 		p.space()
@@ -335,4 +339,120 @@ func marshalJSON(v any) ([]byte, error) {
 		return b, nil
 	}
 	return json.Marshal(v)
+}
+
+// skipString skips a string, checking its escapes (one of \" \\ \/ \b \f
+// \n \r \t, or \u and four hex digits) and that it holds no control
+// characters, as encoding/json's scanner does; escaped reports whether it
+// held a backslash.
+func (p *jsonParser) skipString() (escaped, ok bool) {
+	if p.i >= len(p.b) || p.b[p.i] != '"' {
+		return false, false
+	}
+	for p.i++; p.i < len(p.b); {
+		switch c := p.b[p.i]; {
+		case c == '"':
+			p.i++
+			return escaped, true
+		case c < 0x20:
+			return false, false
+		case c == '\\':
+			escaped = true
+			if p.i+1 >= len(p.b) {
+				return false, false
+			}
+			switch p.b[p.i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				p.i += 2
+			case 'u':
+				if p.i+6 > len(p.b) {
+					return false, false
+				}
+				for _, h := range p.b[p.i+2 : p.i+6] {
+					if !('0' <= h && h <= '9' || 'a' <= h && h <= 'f' || 'A' <= h && h <= 'F') {
+						return false, false
+					}
+				}
+				p.i += 6
+			default:
+				return false, false
+			}
+		default:
+			p.i++
+		}
+	}
+	return false, false
+}
+
+// skipValue skips one value of any kind, checking its syntax exactly (the
+// same grammar as encoding/json, nesting up to maxDecodeDepth) without
+// decoding it.
+func (p *jsonParser) skipValue() bool {
+	if p.i >= len(p.b) {
+		return false
+	}
+	switch c := p.b[p.i]; {
+	case c == '"':
+		_, ok := p.skipString()
+		return ok
+	case c == '{' || c == '[':
+		return p.skipContainer(c)
+	case c == 't':
+		return p.literal("true")
+	case c == 'f':
+		return p.literal("false")
+	case c == 'n':
+		return p.literal("null")
+	case c == '-' || '0' <= c && c <= '9':
+		_, _, ok := p.number()
+		return ok
+	}
+	return false
+}
+
+func (p *jsonParser) skipContainer(open byte) bool {
+	if p.depth++; p.depth > maxDecodeDepth {
+		return false
+	}
+	defer func() { p.depth-- }()
+	close := byte('}')
+	if open == '[' {
+		close = ']'
+	}
+	p.i++
+	p.space()
+	if p.i < len(p.b) && p.b[p.i] == close {
+		p.i++
+		return true
+	}
+	for {
+		p.space()
+		if open == '{' {
+			if _, ok := p.skipString(); !ok {
+				return false
+			}
+			p.space()
+			if p.i >= len(p.b) || p.b[p.i] != ':' {
+				return false
+			}
+			p.i++
+			p.space()
+		}
+		if !p.skipValue() {
+			return false
+		}
+		p.space()
+		if p.i >= len(p.b) {
+			return false
+		}
+		switch p.b[p.i] {
+		case ',':
+			p.i++
+		case close:
+			p.i++
+			return true
+		default:
+			return false
+		}
+	}
 }

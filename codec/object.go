@@ -29,39 +29,54 @@ var ErrNotObject = errors.New("codec: payload is not an object")
 
 // SplitObject splits a JSON object into its members with a hand-written
 // scanner that finds value boundaries without decoding them (several times
-// faster than encoding/json into map[string]json.RawMessage). It checks the
-// structure it walks; the values themselves are validated when they are
-// decoded. Payloads reach it only after authentication.
+// faster than encoding/json into map[string]json.RawMessage). It accepts
+// exactly the objects encoding/json accepts — the syntax of every value is
+// checked — so a payload it splits is always valid JSON when joined again.
 func (JSON) SplitObject(data []byte) (map[string][]byte, error) {
-	s := scanner{b: data}
-	s.space()
-	if !s.eat('{') {
+	p := jsonParser{b: data}
+	p.space()
+	if p.i >= len(data) || data[p.i] != '{' {
 		return nil, ErrNotObject
 	}
+	p.depth = 1
+	p.i++
 	m := make(map[string][]byte, 8)
-	s.space()
-	if s.eat('}') {
-		return m, s.end()
+	p.space()
+	if p.i < len(data) && data[p.i] == '}' {
+		p.i++
+		if !p.end() {
+			return nil, ErrNotObject
+		}
+		return m, nil
 	}
 	for {
-		s.space()
-		key, ok := s.key()
-		s.space()
-		if !ok || !s.eat(':') {
+		p.space()
+		key, ok := p.key()
+		p.space()
+		if !ok || p.i >= len(data) || data[p.i] != ':' {
 			return nil, ErrNotObject
 		}
-		s.space()
-		start := s.i
-		if !s.value(0) {
+		p.i++
+		p.space()
+		start := p.i
+		if !p.skipValue() {
 			return nil, ErrNotObject
 		}
-		m[key] = data[start:s.i:s.i]
-		s.space()
-		if s.eat(',') {
+		m[key] = data[start:p.i:p.i]
+		p.space()
+		if p.i >= len(data) {
+			return nil, ErrNotObject
+		}
+		switch data[p.i] {
+		case ',':
+			p.i++
 			continue
-		}
-		if s.eat('}') {
-			return m, s.end()
+		case '}':
+			p.i++
+			if !p.end() {
+				return nil, ErrNotObject
+			}
+			return m, nil
 		}
 		return nil, ErrNotObject
 	}
@@ -105,161 +120,22 @@ func plainKey(k string) bool {
 	return true
 }
 
-// maxDepth bounds nesting, as encoding/json does, so hostile input cannot
-// exhaust the stack.
-const maxDepth = 10000
-
-// scanner walks JSON structure.
-type scanner struct {
-	b []byte
-	i int
-}
-
-func (s *scanner) space() {
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case ' ', '\t', '\n', '\r':
-			s.i++
-		default:
-			return
-		}
-	}
-}
-
-func (s *scanner) eat(c byte) bool {
-	if s.i < len(s.b) && s.b[s.i] == c {
-		s.i++
-		return true
-	}
-	return false
-}
-
-// end checks that nothing but white space follows the object.
-func (s *scanner) end() error {
-	s.space()
-	if s.i != len(s.b) {
-		return ErrNotObject
-	}
-	return nil
-}
-
 // key reads a member name. Names without escapes are converted directly;
 // others are decoded by encoding/json, which handles escapes, surrogate
 // pairs and invalid UTF-8 the standard way.
-func (s *scanner) key() (string, bool) {
-	start := s.i
-	escaped, ok := s.str()
+func (p *jsonParser) key() (string, bool) {
+	start := p.i
+	escaped, ok := p.skipString()
 	if !ok {
 		return "", false
 	}
-	raw := s.b[start+1 : s.i-1]
+	raw := p.b[start+1 : p.i-1]
 	if !escaped && utf8.Valid(raw) {
 		return string(raw), true
 	}
 	var k string
-	if err := json.Unmarshal(s.b[start:s.i], &k); err != nil {
+	if err := json.Unmarshal(p.b[start:p.i], &k); err != nil {
 		return "", false
 	}
 	return k, true
-}
-
-// str skips a string, reporting whether it held a backslash.
-func (s *scanner) str() (escaped, ok bool) {
-	if !s.eat('"') {
-		return false, false
-	}
-	for s.i < len(s.b) {
-		switch c := s.b[s.i]; {
-		case c == '"':
-			s.i++
-			return escaped, true
-		case c == '\\':
-			escaped = true
-			s.i += 2
-		case c < 0x20:
-			return false, false
-		default:
-			s.i++
-		}
-	}
-	return false, false
-}
-
-// value skips one value of any kind.
-func (s *scanner) value(depth int) bool {
-	if s.i >= len(s.b) || depth > maxDepth {
-		return false
-	}
-	switch c := s.b[s.i]; {
-	case c == '"':
-		_, ok := s.str()
-		return ok
-	case c == '{' || c == '[':
-		return s.container(c, depth)
-	case c == 't':
-		return s.literal("true")
-	case c == 'f':
-		return s.literal("false")
-	case c == 'n':
-		return s.literal("null")
-	case c == '-' || ('0' <= c && c <= '9'):
-		return s.number()
-	}
-	return false
-}
-
-func (s *scanner) container(open byte, depth int) bool {
-	close := byte('}')
-	if open == '[' {
-		close = ']'
-	}
-	s.i++
-	s.space()
-	if s.eat(close) {
-		return true
-	}
-	for {
-		s.space()
-		if open == '{' {
-			if _, ok := s.str(); !ok {
-				return false
-			}
-			s.space()
-			if !s.eat(':') {
-				return false
-			}
-			s.space()
-		}
-		if !s.value(depth + 1) {
-			return false
-		}
-		s.space()
-		if s.eat(',') {
-			continue
-		}
-		return s.eat(close)
-	}
-}
-
-func (s *scanner) literal(lit string) bool {
-	if len(s.b)-s.i < len(lit) || string(s.b[s.i:s.i+len(lit)]) != lit {
-		return false
-	}
-	s.i += len(lit)
-	return true
-}
-
-// number skips a number: the characters a JSON number can hold. Its exact
-// grammar is checked when the value is decoded.
-func (s *scanner) number() bool {
-	start := s.i
-	for s.i < len(s.b) {
-		switch c := s.b[s.i]; {
-		case '0' <= c && c <= '9', c == '-', c == '+', c == '.', c == 'e', c == 'E':
-			s.i++
-		default:
-			return s.i > start
-		}
-	}
-	return s.i > start
 }
