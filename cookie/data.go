@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"unicode/utf8"
 
 	"github.com/crumbhq/crumb/codec"
 )
@@ -12,9 +13,11 @@ import (
 // Session data is a map of named values, each kept serialized until it is
 // first read: reading a session costs one split of the payload (no value is
 // decoded), Get decodes just the value asked for, and saving re-joins the
-// serialized members. With a serializer that is not a
-// codec.ObjectSerializer, the payload is decoded into map[string]any and
-// each value re-serialized instead (slower, same results).
+// serialized members. That needs a codec.ObjectSerializer (the default JSON
+// is one); with any other serializer the data is one value, handled with
+// SetData and As, and key access returns ErrNotMap — going through
+// map[string]any would silently change values (integers above 2^53, for
+// one).
 //
 // Data can also be one arbitrary value (SetData, As): then key access
 // returns ErrNotMap unless that value is a map.
@@ -42,29 +45,16 @@ func (r *Record) members() (map[string][]byte, error) {
 	if d.members != nil {
 		return d.members, nil
 	}
+	if r.serializers.obj == nil {
+		return nil, fmt.Errorf("%w: serializer %v cannot address values by key (it is not a codec.ObjectSerializer)", ErrNotMap, r.serializers.ser.ID())
+	}
 	if len(d.payload) == 0 {
 		d.members = map[string][]byte{}
 		return d.members, nil
 	}
-	if r.serializers.obj != nil {
-		m, err := r.serializers.obj.SplitObject(d.payload)
-		if err != nil {
-			return nil, ErrNotMap
-		}
-		d.members = m
-		return m, nil
-	}
-	var values map[string]any
-	if err := r.serializers.ser.Unmarshal(d.payload, &values); err != nil || values == nil {
+	m, err := r.serializers.obj.SplitObject(d.payload)
+	if err != nil {
 		return nil, ErrNotMap
-	}
-	m := make(map[string][]byte, len(values))
-	for k, v := range values {
-		b, err := r.serializers.ser.Marshal(v)
-		if err != nil {
-			return nil, fmt.Errorf("cookie: re-serializing %q: %w", k, err)
-		}
-		m[k] = b
 	}
 	d.members = m
 	return m, nil
@@ -80,24 +70,10 @@ func (r *Record) payload() ([]byte, error) {
 		b   []byte
 		err error
 	)
-	switch {
-	case len(d.members) == 0:
-		b = nil
-	case r.serializers.obj != nil:
-		b, err = r.serializers.obj.AppendObject(nil, d.members)
-	default:
-		values := make(map[string]any, len(d.members))
-		for k, raw := range d.members {
-			var v any
-			if err := r.serializers.ser.Unmarshal(raw, &v); err != nil {
-				return nil, err
-			}
-			values[k] = v
+	if len(d.members) > 0 { // members exist only with an ObjectSerializer
+		if b, err = r.serializers.obj.AppendObject(nil, d.members); err != nil {
+			return nil, fmt.Errorf("cookie: serializing session data: %w", err)
 		}
-		b, err = r.serializers.ser.Marshal(values)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("cookie: serializing session data: %w", err)
 	}
 	d.payload, d.dirty = b, false
 	return b, nil
@@ -111,8 +87,11 @@ func (r *Record) Payload() ([]byte, error) {
 }
 
 // Set stores v under key, serialized now so that an unserializable value
-// fails here rather than at Save.
+// fails here rather than at Save. key must be valid UTF-8.
 func (r *Record) Set(key string, v any) error {
+	if !utf8.ValidString(key) {
+		return fmt.Errorf("cookie: key %q is not valid UTF-8", key)
+	}
 	m, err := r.members()
 	if err != nil {
 		return err
@@ -126,8 +105,9 @@ func (r *Record) Set(key string, v any) error {
 	return nil
 }
 
-// Delete removes key. Deleting a missing key does nothing.
-func (r *Record) Delete(key string) error {
+// Remove removes key from the session data. Removing a missing key does
+// nothing.
+func (r *Record) Remove(key string) error {
 	m, err := r.members()
 	if err != nil {
 		return err
@@ -163,14 +143,18 @@ func (r *Record) Clear() {
 	if len(r.data.payload) == 0 && len(r.data.members) == 0 {
 		return
 	}
-	r.data = data{members: map[string][]byte{}, dirty: true}
+	r.data = data{dirty: true}
 	r.changed = true
 }
 
 // SetData replaces all data with v, serialized as one value: a map or a
 // struct keeps key access working; anything else makes key access return
-// ErrNotMap. This is seed 004's update(data).
+// ErrNotMap. nil clears the data. This is seed 004's update(data).
 func (r *Record) SetData(v any) error {
+	if v == nil {
+		r.Clear()
+		return nil
+	}
 	b, err := r.serializers.ser.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("cookie: serializing session data: %w", err)
@@ -204,7 +188,7 @@ func Get[T any](r *Record, key string) (T, error) {
 func Pop[T any](r *Record, key string) (T, error) {
 	v, err := Get[T](r, key)
 	if err == nil || err != ErrNoValue && err != ErrNotMap {
-		r.Delete(key)
+		r.Remove(key)
 	}
 	return v, err
 }

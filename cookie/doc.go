@@ -13,7 +13,7 @@
 //
 // # Tokens change on every write
 //
-// Create, Save, Update, Touch, Modify, Merge and Renew return a new token,
+// Create, Save, Update, Touch, Modify, Merge, Renew and Login return a new token,
 // and the caller must write it back (into the cookie): the token is the
 // session, so a change that is not written back is lost. Read never changes
 // anything.
@@ -25,7 +25,9 @@
 // the idle deadline to now plus the idle timeout, never past the absolute
 // expiry, and keeps the creation time: no sequence of touches or updates
 // keeps a session alive past its absolute timeout. A token issued up to
-// Options.Skew (60 s) ahead of the reader's clock is accepted. Touch mints a
+// Options.Skew (60 s) ahead of the reader's clock is accepted. A token is
+// never accepted past the reader's own absolute timeout, whatever the
+// issuer's was. Touch mints a
 // new token only once Options.ReissueAfter (a quarter of the idle timeout)
 // has passed since the last one, so read-only traffic does not rewrite the
 // cookie on every request.
@@ -41,8 +43,9 @@
 //   - Delete (logout) revokes the session ID: every token of the session,
 //     old and new, is rejected from then on, on every instance that shares
 //     the revocation set.
-//   - Renew (login, privilege change) revokes the old ID and starts a new
-//     one, so pre-login tokens never carry the authenticated session.
+//   - Login revokes the old ID and starts a new session ID and lifetime, so
+//     pre-login tokens never carry the authenticated session (fixation);
+//     Renew does the same on a privilege change, keeping the lifetime.
 //   - RevokeSubject ends every session of a user ("log out everywhere").
 //   - Options.StrictReissue: each reissue also revokes the tokens issued
 //     before it, once Options.ReissueGrace (30 s) has passed — the grace

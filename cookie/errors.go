@@ -47,16 +47,20 @@ var (
 	ErrBadRecord = errors.New("cookie: record cannot be saved")
 )
 
-// HTTPStatus maps an error from this package to the HTTP status an API
-// should answer with: 401 Unauthorized for a missing, invalid, expired or
-// revoked session, 431 Request Header Fields Too Large for an oversized
-// token, 503 Service Unavailable when revocation cannot be checked, 500 for
-// anything else, and 200 for nil.
+// HTTPStatus maps an error to the HTTP status an API should answer a
+// request with: 401 Unauthorized for a missing (http.ErrNoCookie), invalid,
+// expired or revoked session, 431 Request Header Fields Too Large for a
+// client's oversized token, 503 Service Unavailable when revocation cannot
+// be checked or recorded, 500 for anything else — including ErrBadRecord
+// (a session the application made too large to save is its own bug, not
+// the client's) — and 200 for nil.
 func HTTPStatus(err error) int {
 	switch {
 	case err == nil:
 		return http.StatusOK
-	case errors.Is(err, ErrInvalid), errors.Is(err, ErrNotFound):
+	case errors.Is(err, ErrBadRecord):
+		return http.StatusInternalServerError
+	case errors.Is(err, ErrInvalid), errors.Is(err, ErrNotFound), errors.Is(err, http.ErrNoCookie):
 		return http.StatusUnauthorized
 	case errors.Is(err, ErrTooLarge):
 		return http.StatusRequestHeaderFieldsTooLarge

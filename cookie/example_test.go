@@ -30,11 +30,10 @@ func Example() {
 	rec.Set("cart", append(cart, "SKU-2"))
 	tok, _ = store.Save(ctx, rec)
 
-	// Login: set the subject and renew, so the pre-login token is dead.
+	// Login: a new session ID and lifetime, so the pre-login token is dead.
 	rec, _ = store.Read(ctx, tok)
 	preLogin := tok
-	rec.SetSubject("alice")
-	tok, _ = store.Renew(ctx, rec)
+	tok, _ = store.Login(ctx, rec, "alice")
 	_, err = store.Read(ctx, preLogin)
 	fmt.Println("pre-login token:", errors.Is(err, cookie.ErrRevoked))
 

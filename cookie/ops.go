@@ -95,6 +95,13 @@ func (s *Store) open(ctx context.Context, tok string, now time.Time, checkRevoke
 	if err := token.CheckTime(&o.Claims, now, s.skew); err != nil {
 		return nil, s.stats.reject(err)
 	}
+	// A token lives no longer than the store's absolute timeout allows now:
+	// shortening AbsoluteTimeout applies at once, and revocation entries,
+	// which last the store's timeout, always outlive the tokens they match.
+	o.Expires = min(o.Expires, o.Created+s.abs)
+	if now.Unix() >= o.Expires {
+		return nil, s.stats.reject(token.Reject(token.ReasonAbsoluteExpired))
+	}
 	if checkRevoked {
 		v, err := s.revs.Check(ctx, revocation.Query{
 			ID: o.SessionID, Subject: o.Subject, Created: time.Unix(o.Created, 0), Issued: time.Unix(o.Issued, 0),
@@ -146,8 +153,11 @@ func (s *Store) open(ctx context.Context, tok string, now time.Time, checkRevoke
 // once the grace window has passed. The caller must write the token back.
 func (s *Store) Save(ctx context.Context, r *Record) (string, error) {
 	now := time.Now().Unix()
-	if now >= r.expires {
+	switch {
+	case now >= r.expires:
 		return "", fmt.Errorf("%w: the session reached its absolute expiry", ErrExpired)
+	case r.token != "" && now >= r.idle:
+		return "", fmt.Errorf("%w: the session reached its idle deadline", ErrExpired)
 	}
 	payload, err := r.payload()
 	if err != nil {
@@ -164,7 +174,9 @@ func (s *Store) Save(ctx context.Context, r *Record) (string, error) {
 	ring := s.keys.Ring()
 	tok, err := token.Seal(ring, s.codec, s.purpose, &c, payload, s.maxLen)
 	if err != nil {
-		return "", err
+		// The data is too large to seal: the application's, not the
+		// client's, problem (ErrTooLarge and ErrBadRecord both match).
+		return "", fmt.Errorf("%w: %w", ErrBadRecord, err)
 	}
 	reissue := r.token != "" && !r.renewed
 	if s.strict && reissue {
@@ -221,7 +233,7 @@ func (s *Store) Merge(ctx context.Context, tok string, updates map[string]any) (
 		for k, v := range updates {
 			var err error
 			if v == nil {
-				err = r.Delete(k)
+				err = r.Remove(k)
 			} else {
 				err = r.Set(k, v)
 			}
@@ -284,11 +296,18 @@ func (s *Store) touchDue(r *Record, now int64) bool {
 // absolute expiry plus the skew, then is pruned. The caller should also
 // clear the cookie.
 func (s *Store) Delete(ctx context.Context, tok string) error {
-	r, err := s.open(ctx, tok, time.Now(), false)
-	if err != nil {
-		return nil // nothing a client could still use
+	// Only authenticity and the absolute expiry matter here: the token
+	// presented may be past its own idle deadline while a newer copy of the
+	// session is alive, and logging out must end that one too.
+	var o token.Opened
+	if err := token.Unseal(s.keys.Ring(), s.purpose, tok, s.maxLen, &o); err != nil {
+		return nil // not ours: nothing to revoke
 	}
-	return s.Revoke(ctx, r)
+	expires := min(o.Expires, o.Created+s.abs)
+	if time.Now().Unix() >= expires {
+		return nil // no token of this session can still be used
+	}
+	return s.revoke(ctx, revocation.ID(o.SessionID), expires, true)
 }
 
 // Revoke revokes the record's session (Delete for a record already read).
@@ -297,45 +316,101 @@ func (s *Store) Revoke(ctx context.Context, r *Record) error {
 	if r.token == "" {
 		return nil
 	}
-	if err := s.revs.RevokeSession(ctx, revocation.ID(r.id), time.Unix(r.expires+s.skew, 0)); err != nil {
-		return fmt.Errorf("cookie: revoking session: %w", err)
+	return s.revoke(ctx, revocation.ID(r.id), r.expires, true)
+}
+
+// revoke revokes every token of session id, which expires at expires (unix
+// seconds), counting a logout when count is set. A failure of the
+// revocation set wraps ErrUnavailable.
+func (s *Store) revoke(ctx context.Context, id revocation.ID, expires int64, count bool) error {
+	if err := s.revs.RevokeSession(ctx, id, time.Unix(expires+s.skew, 0)); err != nil {
+		return fmt.Errorf("%w: revoking the session: %w", ErrUnavailable, err)
 	}
-	s.stats.deleted.Add(1)
+	if count {
+		s.stats.deleted.Add(1)
+	}
 	return nil
 }
 
-// Renew gives the session a new ID and a new lifetime (created now, the
-// same absolute timeout), keeps its subject, metadata and data, revokes the
-// old ID, and returns the new token. Call it at login and on any privilege
-// change: a token planted before login (session fixation) then never becomes
-// the authenticated session. A record never saved just gets its new ID.
+// Renew gives the session a new ID, revokes the old one, and returns the new
+// token: call it on a privilege change (sudo mode, a changed role) so that
+// tokens issued before it never carry the new privileges. Subject, metadata,
+// data, created-at and the absolute expiry stay: a renewed session does not
+// live longer. For a login, use Login, which also starts a new lifetime.
+//
+// It fails with ErrRevoked or ErrExpired if the session ended since r was
+// read (a concurrent logout must not be undone by a renewal), and with
+// ErrUnavailable if the revocation set cannot be asked. A record never
+// saved just gets its new ID.
 func (s *Store) Renew(ctx context.Context, r *Record) (string, error) {
-	if err := s.Revoke(ctx, r); err != nil {
+	if err := s.retire(ctx, r); err != nil {
+		return "", err
+	}
+	return s.Save(ctx, r)
+}
+
+// Login sets the session's subject, gives it a new ID, revokes the old one
+// and starts a new lifetime (created now, the store's absolute timeout),
+// then returns the new token: authentication starts the session the
+// absolute timeout is measured from. A token planted before login (session
+// fixation) thus never becomes the authenticated session.
+//
+// Data and metadata carry over — a shopping cart survives login. If the
+// pre-login session may hold values an attacker planted, Clear it (or
+// remove those keys) before Login. Errors are as for Renew.
+func (s *Store) Login(ctx context.Context, r *Record, subject string) (string, error) {
+	if err := s.retire(ctx, r); err != nil {
 		return "", err
 	}
 	now := time.Now().Unix()
-	lifetime := r.expires - r.created
+	r.SetSubject(subject)
+	r.created, r.expires = now, now+s.abs
+	r.idleWindow = min(r.idleWindow, s.abs)
+	return s.Save(ctx, r)
+}
+
+// retire checks that r's session is still live and unrevoked, revokes its
+// ID, and gives r a new one, ready for Save.
+func (s *Store) retire(ctx context.Context, r *Record) error {
+	if r.token != "" {
+		now := time.Now()
+		if now.Unix() >= r.expires || now.Unix() >= r.idle {
+			return fmt.Errorf("%w: the session ended before it could be renewed", ErrExpired)
+		}
+		v, err := s.revs.Check(ctx, revocation.Query{
+			ID: revocation.ID(r.id), Subject: r.subject, Created: time.Unix(r.created, 0), Issued: time.Unix(r.issued, 0),
+		}, now)
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrUnavailable, err)
+		}
+		if v != revocation.NotRevoked {
+			return fmt.Errorf("%w: the session was revoked before it could be renewed", ErrRevoked)
+		}
+		if err := s.revoke(ctx, revocation.ID(r.id), r.expires, false); err != nil {
+			return err
+		}
+	}
 	r.id = newSessionID()
-	r.created, r.expires = now, now+lifetime
 	r.renewed = r.token != ""
 	r.token = ""
 	r.changed = true
-	return s.Save(ctx, r)
+	return nil
 }
 
 // RevokeSubject revokes every session of subject created before now, on
 // every instance sharing the revocation set ("log out everywhere"; seed
-// 002's delete_all). Sessions created afterwards — including one renewed
-// right after the call, for "sign out all other devices" — are unaffected.
-// Time has one-second resolution: a session created within the same second
-// as the call survives it.
+// 002's delete_all). Sessions created afterwards — including one started by
+// Login right after the call, for "sign out all other devices" — are
+// unaffected. Time has one-second resolution: a session created within the
+// same second as the call survives it, as does one created by an instance
+// whose clock runs ahead.
 func (s *Store) RevokeSubject(ctx context.Context, subject string) error {
 	if subject == "" {
 		return errors.New("cookie: RevokeSubject needs a subject")
 	}
 	now := time.Now().Unix()
 	if err := s.revs.RevokeSubject(ctx, subject, time.Unix(now, 0), time.Unix(now+s.abs+s.skew, 0)); err != nil {
-		return fmt.Errorf("cookie: revoking subject: %w", err)
+		return fmt.Errorf("%w: revoking the subject's sessions: %w", ErrUnavailable, err)
 	}
 	return nil
 }

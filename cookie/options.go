@@ -13,11 +13,17 @@ import (
 
 // Defaults, following OWASP ASVS level 2 for the timeouts.
 const (
-	DefaultName            = "session"
-	DefaultIdleTimeout     = 30 * time.Minute
+	// DefaultName is the default cookie name.
+	DefaultName = "session"
+	// DefaultIdleTimeout ends a session after 30 minutes without a touch.
+	DefaultIdleTimeout = 30 * time.Minute
+	// DefaultAbsoluteTimeout ends a session 12 hours after it was created.
 	DefaultAbsoluteTimeout = 12 * time.Hour
-	DefaultSkew            = 60 * time.Second
-	DefaultReissueGrace    = 30 * time.Second
+	// DefaultSkew is the leeway for a token issued ahead of the reader's clock.
+	DefaultSkew = 60 * time.Second
+	// DefaultReissueGrace is how long, in strict mode, a superseded token
+	// keeps working.
+	DefaultReissueGrace = 30 * time.Second
 	// DefaultMaxTokenLen is the default cap on a token, in characters.
 	DefaultMaxTokenLen = token.DefaultMaxLen
 )
@@ -61,14 +67,16 @@ type Options struct {
 	AbsoluteTimeout time.Duration
 
 	// Skew is the leeway for a token issued by a server whose clock runs
-	// ahead. Default 60 s; whole seconds.
+	// ahead. Default 60 s (zero means the default); a negative value means
+	// none. Whole seconds.
 	Skew time.Duration
 
 	// ReissueAfter is how long after a token was issued Touch mints a new
 	// one; before that, Touch returns the token unchanged, so read-only
 	// requests do not rewrite the cookie every time. Default a quarter of
-	// IdleTimeout. A session with a shorter idle window gets the same
-	// fraction of it. A negative value reissues on every Touch.
+	// IdleTimeout, and it must be shorter than IdleTimeout. A session with
+	// a shorter idle window gets the same fraction of it. A negative value
+	// reissues on every Touch.
 	ReissueAfter time.Duration
 
 	// MaxTokenLen caps a token, in characters, on reading and on writing.
@@ -83,7 +91,9 @@ type Options struct {
 
 	// ReissueGrace is how long, in strict mode, the previous token keeps
 	// working after a reissue, for requests already in flight with it.
-	// Default 30 s.
+	// Default 30 s (zero means the default); a negative value means none.
+	// With reissues more frequent than this, an older token's grace is
+	// shortened, never lengthened.
 	ReissueGrace time.Duration
 }
 
@@ -124,10 +134,25 @@ func purpose(name, audience string) string {
 	return name + "\x00" + audience
 }
 
+// hasRing reports whether src provides a ring: it is not nil, nor a typed
+// nil (a nil *keyring.Ring or *keyring.Watcher) that would panic on first
+// use.
+func hasRing(src keyring.Source) (ok bool) {
+	if src == nil {
+		return false
+	}
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	return src.Ring() != nil
+}
+
 func (o *Options) validate() error {
 	switch {
-	case o.Keys == nil:
-		return fmt.Errorf("%w: Keys is required", ErrBadOptions)
+	case !hasRing(o.Keys):
+		return fmt.Errorf("%w: Keys is required (a *keyring.Ring or a running *keyring.Watcher)", ErrBadOptions)
 	case !validCookieName(o.Name):
 		return fmt.Errorf("%w: %q is not a valid cookie name", ErrBadOptions, o.Name)
 	case len(purpose(o.Name, o.Audience)) > envelope.MaxPurposeLen:
@@ -136,8 +161,8 @@ func (o *Options) validate() error {
 		return fmt.Errorf("%w: timeouts must be at least 1 s", ErrBadOptions)
 	case o.IdleTimeout > o.AbsoluteTimeout:
 		return fmt.Errorf("%w: IdleTimeout %v exceeds AbsoluteTimeout %v", ErrBadOptions, o.IdleTimeout, o.AbsoluteTimeout)
-	case o.Skew < 0 || o.ReissueGrace < 0:
-		return fmt.Errorf("%w: Skew and ReissueGrace must not be negative", ErrBadOptions)
+	case o.ReissueAfter >= o.IdleTimeout:
+		return fmt.Errorf("%w: ReissueAfter %v must be shorter than IdleTimeout %v, or active sessions expire between reissues", ErrBadOptions, o.ReissueAfter, o.IdleTimeout)
 	case o.MaxTokenLen < token.MinLen:
 		return fmt.Errorf("%w: MaxTokenLen %d is below the smallest token (%d)", ErrBadOptions, o.MaxTokenLen, token.MinLen)
 	case o.Serializer.ID() > codec.MaxSerializerID:

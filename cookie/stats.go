@@ -11,17 +11,17 @@ import (
 // get_stats), plus the revocation set's own.
 type Stats struct {
 	Created  uint64 // sessions created
-	Opened   uint64 // tokens read successfully
+	Opened   uint64 // tokens read successfully (by Read and the operations built on it)
 	Reissued uint64 // tokens reissued (Save, Update, Touch, Modify, Merge of an existing session)
-	Renewed  uint64 // sessions renewed (new ID)
-	Deleted  uint64 // sessions revoked by Delete or Revoke
+	Renewed  uint64 // sessions given a new ID by Renew or Login
+	Deleted  uint64 // sessions revoked by Delete or Revoke (logouts)
 	// Rejected tokens, by reason:
 	Invalid         uint64 // every integrity failure except an unknown key
 	UnknownKey      uint64 // sealed under a key ID the ring does not have (a rotation problem, or forgery)
-	IdleExpired     uint64
-	AbsoluteExpired uint64
+	IdleExpired     uint64 // past their idle deadline
+	AbsoluteExpired uint64 // past their absolute expiry
 	Revoked         uint64 // by session, by token (strict reissue) or by subject
-	TooLarge        uint64
+	TooLarge        uint64 // the token or its decoded data over a cap
 	Unavailable     uint64 // the revocation set could not be asked
 	// Revocations describes the revocation set: its size and prunes.
 	Revocations revocation.Stats

@@ -2,7 +2,6 @@ package cookie
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -50,11 +49,17 @@ func New(o Options) (*Store, error) {
 		// absolute timeout set, the idle timeout defaults to it.
 		o.IdleTimeout = min(DefaultIdleTimeout, o.AbsoluteTimeout)
 	}
-	if o.Skew == 0 {
+	switch {
+	case o.Skew == 0:
 		o.Skew = DefaultSkew
+	case o.Skew < 0:
+		o.Skew = 0
 	}
-	if o.ReissueGrace == 0 {
+	switch {
+	case o.ReissueGrace == 0:
 		o.ReissueGrace = DefaultReissueGrace
+	case o.ReissueGrace < 0:
+		o.ReissueGrace = 0
 	}
 	if o.ReissueAfter == 0 {
 		o.ReissueAfter = o.IdleTimeout / 4
@@ -89,14 +94,14 @@ func New(o Options) (*Store, error) {
 	if s.codec == nil {
 		c, err := codec.New(codec.Options{})
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrBadOptions, err)
+			return nil, fmt.Errorf("%w: %w", ErrBadOptions, err)
 		}
 		s.codec = c
 	}
 	if s.revs == nil {
 		l, err := revocation.NewLocal(revocation.LocalOptions{})
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrBadOptions, err)
+			return nil, fmt.Errorf("%w: %w", ErrBadOptions, err)
 		}
 		s.revs, s.ownRevs = l, true
 	}
@@ -111,8 +116,8 @@ func (s *Store) Name() string { return s.name }
 // ring and the revocation set can acknowledge revocations (seed 004's
 // is_healthy()).
 func (s *Store) Healthy(ctx context.Context) error {
-	if s.keys.Ring() == nil {
-		return errors.New("cookie: no keyring")
+	if !hasRing(s.keys) {
+		return fmt.Errorf("%w: no keyring", ErrUnavailable)
 	}
 	if err := s.revs.Health(ctx); err != nil {
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
@@ -135,3 +140,6 @@ func (s *Store) Close() error {
 	}
 	return nil
 }
+
+// Keys returns the keyring source the store seals and opens with.
+func (s *Store) Keys() keyring.Source { return s.keys }
