@@ -1,8 +1,10 @@
 package codec
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -22,6 +24,10 @@ const maxDecodeDepth = 10000
 // handled it (successfully: the fast path never reports errors).
 func decodeJSON(data []byte, v any) bool {
 	p := jsonParser{b: data}
+	switch v.(type) {
+	case *any, *map[string]any, *string:
+		p.s = string(data)
+	}
 	switch v := v.(type) {
 	case *any:
 		if *v != nil { // encoding/json may decode into what *v points to
@@ -99,6 +105,11 @@ type jsonParser struct {
 	b     []byte
 	i     int
 	depth int
+	// s is b as a string, made once when a document is decoded into Go
+	// values: plain strings are then substrings of it, with no allocation
+	// of their own (they keep the document alive, which is the size of a
+	// session).
+	s string
 }
 
 func (p *jsonParser) space() {
@@ -271,6 +282,9 @@ func (p *jsonParser) plainString() (string, bool) {
 				return "", false
 			}
 			p.i = j + 1
+			if p.s != "" {
+				return p.s[start:j], true
+			}
 			return string(s), true
 		case c == '\\' || c < 0x20:
 			return "", false
@@ -333,13 +347,29 @@ func unmarshalJSON(data []byte, v any) error {
 }
 
 // marshalJSON encodes with the fast path when every type in v allows it,
-// else with encoding/json.
+// else with encoding/json. The fast path builds into a pooled buffer and
+// returns an exact-size copy: one allocation whatever the growth.
 func marshalJSON(v any) ([]byte, error) {
-	if b, ok := appendJSON(make([]byte, 0, 128), v, 0); ok {
-		return b, nil
+	buf := scratchPool.Get().(*[]byte)
+	b, ok := appendJSON((*buf)[:0], v, 0)
+	var out []byte
+	if ok {
+		out = bytes.Clone(b)
+	}
+	if cap(b) <= maxScratch {
+		*buf = b[:0]
+		scratchPool.Put(buf)
+	}
+	if ok {
+		return out, nil
 	}
 	return json.Marshal(v)
 }
+
+// maxScratch caps the buffers kept in scratchPool, in bytes.
+const maxScratch = 64 << 10
+
+var scratchPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 // skipString skips a string, checking its escapes (one of \" \\ \/ \b \f
 // \n \r \t, or \u and four hex digits) and that it holds no control

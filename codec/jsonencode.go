@@ -60,8 +60,9 @@ func appendJSON(dst []byte, v any, depth int) (_ []byte, ok bool) {
 		if v == nil {
 			return append(dst, "null"...), true
 		}
+		var buf [16]string
 		dst = append(dst, '{')
-		for i, k := range sortedKeys(v) { // encoding/json sorts map keys bytewise
+		for i, k := range sortedKeys(buf[:], v) { // encoding/json sorts map keys bytewise
 
 			if i > 0 {
 				dst = append(dst, ',')
@@ -76,8 +77,9 @@ func appendJSON(dst []byte, v any, depth int) (_ []byte, ok bool) {
 		if v == nil {
 			return append(dst, "null"...), true
 		}
+		var buf [16]string
 		dst = append(dst, '{')
-		for i, k := range sortedKeys(v) {
+		for i, k := range sortedKeys(buf[:], v) {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
@@ -197,9 +199,10 @@ func appendJSONString(dst []byte, s string) []byte {
 	return append(append(dst, s[start:]...), '"')
 }
 
-// sortedKeys returns m's keys in ascending byte order, in one allocation.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
+// sortedKeys returns m's keys in ascending byte order, appended to buf (pass
+// a stack array's slice to avoid allocating for small maps).
+func sortedKeys[V any](buf []string, m map[string]V) []string {
+	keys := buf[:0]
 	for k := range m {
 		keys = append(keys, k)
 	}

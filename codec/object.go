@@ -86,7 +86,8 @@ func (JSON) SplitObject(data []byte) (map[string][]byte, error) {
 // as encoding/json escapes them.
 func (JSON) AppendObject(dst []byte, members map[string][]byte) ([]byte, error) {
 	dst = append(dst, '{')
-	for i, k := range sortedKeys(members) {
+	var buf [16]string
+	for i, k := range sortedKeys(buf[:], members) {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
