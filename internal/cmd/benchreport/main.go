@@ -111,7 +111,7 @@ func main() {
 		maxAllocs = max(maxAllocs, get("Token/seal/"+s, "allocs/op"), get("Token/open/"+s, "allocs/op"))
 	}
 	cr := func(who, s string) float64 { return get("CreateRead/"+who+"/"+s, "ns/op") }
-	gobSmall, jsonSmall := cr("gorilla-gob", "small")/cr("crumb", "small"), cr("gorilla-json", "small")/cr("crumb", "small")
+	speedup := func(peer, s string) float64 { return cr(peer, s) / cr("crumb", s) }
 	check1, check1e6 := get("Check/entries=1/miss", "ns/op"), get("Check/entries=1000000/miss", "ns/op")
 	perEntry := get("Check/entries=1000000/miss", "bytes/entry")
 	size1k := get("TokenCompressed/seal/medium", "chars") / get("Gorilla/gob/encode/medium", "chars")
@@ -122,9 +122,16 @@ func main() {
 	p("|---|---|---|")
 	p("| token seal and open within 1.3× of the raw floor | seal ≤ %.2f×, open ≤ %.2f× | %s |", worstSeal, worstOpen, verdict(worstSeal <= 1.3 && worstOpen <= 1.3))
 	p("| at most 3 allocations per seal or open | %.0f | %s |", maxAllocs, verdict(maxAllocs <= 3))
-	p("| small session create + read ≥ 5× faster than gorilla/securecookie gob | %.1f× | %s |", gobSmall, verdict(gobSmall >= 5))
-	p("| small session create + read ≥ 2× faster than gorilla/securecookie JSON | %.1f× | %s |", jsonSmall, verdict(jsonSmall >= 2))
-	p("| revocation check flat from 1 to 10⁶ entries | %.0f ns → %.0f ns, 0 allocations (one O(1) lookup; the rise is the 10⁶-entry table leaving the CPU caches) | %s |", check1, check1e6, verdict(check1e6 <= 4*check1))
+	for _, s := range []string{"small", "medium"} {
+		g, j := speedup("gorilla-gob", s), speedup("gorilla-json", s)
+		p("| %s session create + read ≥ 5× faster than gorilla/securecookie gob | %.1f× | %s |", s, g, verdict(g >= 5))
+		p("| %s session create + read ≥ 2× faster than gorilla/securecookie JSON | %.1f× | %s |", s, j, verdict(j >= 2))
+	}
+	flat := "partly: the work is one O(1) lookup at every size, not the time"
+	if check1e6 <= 1.5*check1 {
+		flat = "met"
+	}
+	p("| revocation check flat from 1 to 10⁶ entries | %.0f ns → %.0f ns, 0 allocations: one map lookup at every size; the time rises because a 10⁶-entry table (~45 MB) no longer fits in the CPU caches | %s |", check1, check1e6, flat)
 	p("| revocation set ≤ 64 bytes per entry at 10⁶ entries | %.1f bytes | %s |", perEntry, verdict(perEntry <= 64))
 	p("| ~1 KB session's cookie ≤ 45%% of gorilla gob's | %.0f%% | %s |", 100*size1k, verdict(size1k <= 0.45))
 	p("| ~6 KB OIDC session in one cookie (≤ 4096 bytes with its name) | %.0f characters, built-in dictionary | %s |", large, verdict(int(large)+len("session=") <= 4096))
