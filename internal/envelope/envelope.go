@@ -55,19 +55,30 @@ func ParseHeader(b []byte) (version byte, keyID uint32, ok bool) {
 // do not allocate: the AEAD interface makes any local buffer escape.
 var adPool = sync.Pool{New: func() any { b := make([]byte, 0, HeaderSize+MaxPurposeLen); return &b }}
 
-// getAD returns a pooled buffer holding header || purpose; return it with
-// adPool.Put once the AEAD call is done.
-func getAD(header []byte, purpose string) *[]byte {
+// ADSpare is how much spare capacity, beyond what an envelope needs, lets
+// Seal and Open build the associated data in the caller's buffer instead of
+// a pooled one (saving a pool round trip per call).
+func ADSpare(purpose string) int { return HeaderSize + len(purpose) }
+
+// ad returns header || purpose, built in buf's spare capacity from index off
+// when there is room (pooled is then nil), else in a pooled buffer the
+// caller returns with adPool.Put(pooled).
+func ad(buf []byte, off int, header []byte, purpose string) (ad []byte, pooled *[]byte) {
+	if cap(buf)-off >= HeaderSize+len(purpose) {
+		return append(append(buf[off:off], header...), purpose...), nil
+	}
 	p := adPool.Get().(*[]byte)
 	*p = append(append((*p)[:0], header...), purpose...)
-	return p
+	return *p, p
 }
 
 // Seal appends the envelope of plaintext to dst and returns the extended
 // slice. nonce must be NonceSize fresh random bytes. plaintext may alias
 // dst[len(dst)+HeaderSize:] exactly (in-place sealing), and must not overlap
-// dst otherwise. purpose must be at most MaxPurposeLen bytes; longer purposes
-// panic, as they are a configuration error the caller validates up front.
+// dst otherwise. When dst has ADSpare(purpose) bytes of capacity beyond the
+// envelope, Seal uses them as scratch. purpose must be at most MaxPurposeLen
+// bytes; longer purposes panic, as they are a configuration error the
+// caller validates up front.
 func Seal(dst []byte, aead cipher.AEAD, keyID uint32, nonce []byte, plaintext []byte, purpose string) []byte {
 	if len(nonce) != NonceSize || len(purpose) > MaxPurposeLen {
 		panic("envelope: bad nonce or purpose length")
@@ -76,24 +87,29 @@ func Seal(dst []byte, aead cipher.AEAD, keyID uint32, nonce []byte, plaintext []
 	dst = append(dst, Version, byte(keyID>>24), byte(keyID>>16), byte(keyID>>8), byte(keyID))
 	dst = append(dst, nonce...)
 	header := dst[start : start+HeaderSize]
-	ad := getAD(header, purpose)
-	dst = aead.Seal(dst, header[1+KeyIDSize:], plaintext, *ad)
-	adPool.Put(ad)
+	a, pooled := ad(dst, start+HeaderSize+len(plaintext)+TagSize, header, purpose)
+	dst = aead.Seal(dst, header[1+KeyIDSize:], plaintext, a)
+	if pooled != nil {
+		adPool.Put(pooled)
+	}
 	return dst
 }
 
 // Open authenticates and decrypts the envelope b with aead, appending the
-// plaintext to dst. dst may be b[HeaderSize:HeaderSize] to open in place. It
-// does not check the key ID: the caller selected aead by it. Every failure is
-// ErrOpen.
+// plaintext to dst. dst may be b[HeaderSize:HeaderSize] to open in place.
+// When b has ADSpare(purpose) bytes of spare capacity, Open uses them as
+// scratch. It does not check the key ID: the caller selected aead by it.
+// Every failure is ErrOpen.
 func Open(dst []byte, aead cipher.AEAD, b []byte, purpose string) ([]byte, error) {
 	if len(b) < Overhead || b[0] != Version || len(purpose) > MaxPurposeLen {
 		return nil, ErrOpen
 	}
 	header := b[:HeaderSize]
-	ad := getAD(header, purpose)
-	out, err := aead.Open(dst, header[1+KeyIDSize:], b[HeaderSize:], *ad)
-	adPool.Put(ad)
+	a, pooled := ad(b, len(b), header, purpose)
+	out, err := aead.Open(dst, header[1+KeyIDSize:], b[HeaderSize:], a)
+	if pooled != nil {
+		adPool.Put(pooled)
+	}
 	if err != nil {
 		return nil, ErrOpen
 	}

@@ -10,9 +10,10 @@ import (
 var b64 = base64.RawURLEncoding.Strict()
 
 // decode returns the bytes of a canonical base64url string (no padding, no
-// other characters, zero trailing bits) in a new buffer, or ok false.
-func decode(s string) (_ []byte, ok bool) {
-	buf := make([]byte, b64.DecodedLen(len(s)))
+// other characters, zero trailing bits) in a new buffer with spare bytes of
+// capacity, or ok false.
+func decode(s string, spare int) (_ []byte, ok bool) {
+	buf := make([]byte, b64.DecodedLen(len(s)), b64.DecodedLen(len(s))+spare)
 	n, err := b64.Decode(buf, unsafe.Slice(unsafe.StringData(s), len(s)))
 	// The decoder rejects every character outside the alphabet ('=' too, as
 	// padding is off) except '\r' and '\n', which it silently skips. A

@@ -33,7 +33,7 @@ func Unseal(r *keyring.Ring, purpose, tok string, maxLen int, o *Opened) error {
 	if len(tok) < MinLen {
 		return reject(ReasonEncoding)
 	}
-	env, ok := decode(tok)
+	env, ok := decode(tok, envelope.ADSpare(purpose)) // spare: scratch for the AEAD's associated data
 	if !ok {
 		return reject(ReasonEncoding)
 	}

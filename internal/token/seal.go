@@ -47,7 +47,7 @@ func Seal(r *keyring.Ring, cd *codec.Codec, purpose string, c *Claims, payload [
 		return "", fmt.Errorf("%w: payload of %d bytes, cap %d", reject(ReasonPayloadTooLarge), len(payload), cd.MaxDecoded())
 	}
 	const hs = envelope.HeaderSize
-	size := hs + claimsLen(c) + cd.MaxEncodedLen(len(payload)) + envelope.TagSize
+	size := hs + claimsLen(c) + cd.MaxEncodedLen(len(payload)) + envelope.TagSize + envelope.ADSpare(purpose)
 	buf := make([]byte, hs, size)
 	pt := BuildPlaintext(buf[hs:], c, payload, cd)
 	// The plaintext sits right after the header space, so Ring.Seal writes
