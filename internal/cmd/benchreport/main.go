@@ -124,8 +124,8 @@ func main() {
 	p("| at most 3 allocations per seal or open | %.0f | %s |", maxAllocs, verdict(maxAllocs <= 3))
 	for _, s := range []string{"small", "medium"} {
 		g, j := speedup("gorilla-gob", s), speedup("gorilla-json", s)
-		p("| %s session create + read ≥ 5× faster than gorilla/securecookie gob | %.1f× | %s |", s, g, verdict(g >= 5))
-		p("| %s session create + read ≥ 2× faster than gorilla/securecookie JSON | %.1f× | %s |", s, j, verdict(j >= 2))
+		p("| %s session create + read ≥ 5× faster than gorilla/securecookie gob | %.2f× | %s |", s, g, verdict(g >= 5))
+		p("| %s session create + read ≥ 2× faster than gorilla/securecookie JSON | %.2f× | %s |", s, j, verdict(j >= 2))
 	}
 	flat := "partly: the work is one O(1) lookup at every size, not the time"
 	if check1e6 <= 1.5*check1 {
