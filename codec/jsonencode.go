@@ -57,65 +57,56 @@ func appendJSON(dst []byte, v any, depth int) (_ []byte, ok bool) {
 	case uint64:
 		return strconv.AppendUint(dst, v, 10), true
 	case map[string]any:
-		if v == nil {
-			return append(dst, "null"...), true
-		}
-		var buf [16]string
-		dst = append(dst, '{')
-		for i, k := range sortedKeys(buf[:], v) { // encoding/json sorts map keys bytewise
-
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = append(appendJSONString(dst, k), ':')
-			if dst, ok = appendJSON(dst, v[k], depth+1); !ok {
-				return dst, false
-			}
-		}
-		return append(dst, '}'), true
+		return appendObject(dst, v, func(dst []byte, e any) ([]byte, bool) { return appendJSON(dst, e, depth+1) })
 	case map[string]string:
-		if v == nil {
-			return append(dst, "null"...), true
-		}
-		var buf [16]string
-		dst = append(dst, '{')
-		for i, k := range sortedKeys(buf[:], v) {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = appendJSONString(append(appendJSONString(dst, k), ':'), v[k])
-		}
-		return append(dst, '}'), true
+		return appendObject(dst, v, func(dst []byte, e string) ([]byte, bool) { return appendJSONString(dst, e), true })
 	case []any:
-		if v == nil {
-			return append(dst, "null"...), true
-		}
-		dst = append(dst, '[')
-		for i, e := range v {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			if dst, ok = appendJSON(dst, e, depth+1); !ok {
-				return dst, false
-			}
-		}
-		return append(dst, ']'), true
+		return appendArray(dst, v, func(dst []byte, e any) ([]byte, bool) { return appendJSON(dst, e, depth+1) })
 	case []string:
-		if v == nil {
-			return append(dst, "null"...), true
-		}
-		dst = append(dst, '[')
-		for i, e := range v {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = appendJSONString(dst, e)
-		}
-		return append(dst, ']'), true
+		return appendArray(dst, v, func(dst []byte, e string) ([]byte, bool) { return appendJSONString(dst, e), true })
 	}
 	// Everything else — structs, typed maps and slices, json.Marshaler,
 	// json.Number, pointers, []byte (base64) — is encoding/json's.
 	return dst, false
+}
+
+// appendObject appends m as a JSON object with its keys sorted, each value
+// appended by value; a nil map is null. ok is false if a value cannot be
+// encoded.
+func appendObject[V any](dst []byte, m map[string]V, value func([]byte, V) ([]byte, bool)) (_ []byte, ok bool) {
+	if m == nil {
+		return append(dst, "null"...), true
+	}
+	var buf [16]string
+	dst = append(dst, '{')
+	for i, k := range sortedKeys(buf[:], m) { // encoding/json sorts map keys bytewise
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(appendJSONString(dst, k), ':')
+		if dst, ok = value(dst, m[k]); !ok {
+			return dst, false
+		}
+	}
+	return append(dst, '}'), true
+}
+
+// appendArray appends a as a JSON array, each element appended by value; a
+// nil slice is null. ok is false if an element cannot be encoded.
+func appendArray[V any](dst []byte, a []V, value func([]byte, V) ([]byte, bool)) (_ []byte, ok bool) {
+	if a == nil {
+		return append(dst, "null"...), true
+	}
+	dst = append(dst, '[')
+	for i, e := range a {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		if dst, ok = value(dst, e); !ok {
+			return dst, false
+		}
+	}
+	return append(dst, ']'), true
 }
 
 // appendJSONFloat formats f as encoding/json does (ES6 number-to-string):
