@@ -303,16 +303,30 @@ func TestWatchRestoredContentNoSwap(t *testing.T) {
 	}
 }
 
+// TestWatchUnreadableFile: a keyring path that cannot be read keeps the
+// ring in service and reports the error. A directory in its place fails
+// for every user, root included (CI runs as root); a mode-0 file is also
+// tried where permissions apply.
 func TestWatchUnreadableFile(t *testing.T) {
-	if os.Geteuid() == 0 {
-		t.Skip("root reads files whatever their mode")
-	}
 	f := newWatchFixture(t, never)
-	if err := os.Chmod(f.path, 0); err != nil {
+	good := f.w.Ring()
+	if err := os.Remove(f.path); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.w.Reload(); !errors.Is(err, fs.ErrPermission) || f.w.Ring() == nil {
-		t.Errorf("Reload(unreadable) = %v", err)
+	if err := os.Mkdir(f.path, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.w.Reload(); !errors.Is(err, ErrBadFile) || f.w.Ring() != good || f.w.Err() == nil {
+		t.Errorf("Reload(directory) = %v, ring kept: %v", err, f.w.Ring() == good)
+	}
+	if os.Geteuid() != 0 {
+		g := newWatchFixture(t, never)
+		if err := os.Chmod(g.path, 0); err != nil {
+			t.Fatal(err)
+		}
+		if err := g.w.Reload(); !errors.Is(err, fs.ErrPermission) || g.w.Ring() == nil {
+			t.Errorf("Reload(mode 0) = %v", err)
+		}
 	}
 }
 
