@@ -17,7 +17,7 @@ import (
 
 var marshalSeeds = []any{
 	nil, "", "plain", "<script>&\"\\\n\t\x00\x1f\x7f", "\u2028\u2029 é 日本", "bad \xff utf8", true, false,
-	0.0, -0.0, 1.5, 1e-7, 1e-6, 1e20, 1e21, 123456789.0, math.MaxFloat64, math.SmallestNonzeroFloat64,
+	0.0, math.Copysign(0, -1), 1.5, 1e-7, 1e-6, 1e20, 1e21, 123456789.0, math.MaxFloat64, math.SmallestNonzeroFloat64,
 	float32(1e-7), float32(3.4e38), int(-1), int8(-128), int16(7), int32(1 << 30), int64(math.MinInt64), uint(1), uint8(255), uint16(9), uint32(1 << 31), uint64(math.MaxUint64),
 	map[string]any{}, map[string]any(nil), []any{}, []any(nil), []string{}, []string(nil), map[string]string{"b": "1", "a": "<"},
 	map[string]any{"z": 1, "a": []any{"x", 2.5, nil, map[string]any{"<k>": true}}, "é": []string{"a"}},
