@@ -102,13 +102,17 @@ func (s *Store) open(ctx context.Context, tok string, now time.Time, checkRevoke
 	if now.Unix() >= o.Expires {
 		return nil, s.stats.reject(token.Reject(token.ReasonAbsoluteExpired))
 	}
+	var unavailable error
 	if checkRevoked {
 		v, err := s.revs.Check(ctx, revocation.Query{
 			ID: o.SessionID, Subject: o.Subject, Created: time.Unix(o.Created, 0), Issued: time.Unix(o.Issued, 0),
 		}, now)
 		if err != nil {
+			// Whether it was revoked is unknown: the record still goes to a
+			// caller that fails open, with the error.
 			s.stats.unavailable.Add(1)
-			return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+			unavailable = fmt.Errorf("%w: %w", ErrUnavailable, err)
+			v = revocation.NotRevoked
 		}
 		switch v {
 		case revocation.NotRevoked:
@@ -125,7 +129,9 @@ func (s *Store) open(ctx context.Context, tok string, now time.Time, checkRevoke
 	if len(payload) > 0 && o.Serializer != s.serializers.ser.ID() {
 		return nil, s.stats.reject(token.Reject(token.ReasonSerializer))
 	}
-	s.stats.opened.Add(1)
+	if unavailable == nil {
+		s.stats.opened.Add(1)
+	}
 	return &Record{
 		id:      o.SessionID,
 		subject: o.Subject,
@@ -143,7 +149,7 @@ func (s *Store) open(ctx context.Context, tok string, now time.Time, checkRevoke
 		token:       tok,
 		data:        data{payload: payload},
 		serializers: s.serializers,
-	}, nil
+	}, unavailable
 }
 
 // Save seals the record into a new token and returns it: the session's ID,

@@ -92,9 +92,18 @@ func TestEveryErrorClass(t *testing.T) {
 	}
 	// Unavailable: the revocation set fails.
 	broken := newStore(t, cookie.Options{Revocations: failingSet{}})
-	_, err = broken.Read(ctx, mustCreate(t, broken, cookie.CreateOptions{}))
+	rec, err = broken.Read(ctx, mustCreate(t, broken, cookie.CreateOptions{Subject: "ann", Data: map[string]int{"n": 1}}))
 	if !errors.Is(err, cookie.ErrUnavailable) || cookie.HTTPStatus(err) != 503 || broken.Stats().Unavailable != 1 {
 		t.Fatalf("failing revocation set: %v", err)
+	}
+	// The record comes with ErrUnavailable, for a caller that fails open,
+	// but does not count as opened.
+	if n, gerr := cookie.Get[int](rec, "n"); rec == nil || rec.Subject() != "ann" || gerr != nil || n != 1 || broken.Stats().Opened != 0 {
+		t.Fatalf("record with ErrUnavailable: %v %v", rec, gerr)
+	}
+	// Every other failure comes with no record.
+	if rec, err := s.Read(ctx, tok[:60]); rec != nil || err == nil {
+		t.Fatalf("invalid token gave a record: %v", err)
 	}
 	// Expired and revoked have their own tests; the messages never say more
 	// than the class.
