@@ -33,53 +33,138 @@ var ErrNotObject = errors.New("codec: payload is not an object")
 // exactly the objects encoding/json accepts — the syntax of every value is
 // checked — so a payload it splits is always valid JSON when joined again.
 func (JSON) SplitObject(data []byte) (map[string][]byte, error) {
-	p := jsonParser{b: data}
-	p.space()
-	if p.i >= len(data) || data[p.i] != '{' {
+	m := make(map[string][]byte, 8)
+	o := objectScanner{p: jsonParser{b: data}}
+	for o.next() {
+		key, ok := o.p.decodeKey(o.kstart, o.kend, o.escaped)
+		if !ok {
+			return nil, ErrNotObject
+		}
+		m[key] = o.value
+	}
+	if o.bad {
 		return nil, ErrNotObject
 	}
-	p.depth = 1
-	p.i++
-	m := make(map[string][]byte, 8)
-	p.space()
-	if p.i < len(data) && data[p.i] == '}' {
-		p.i++
-		if !p.end() {
-			return nil, ErrNotObject
+	return m, nil
+}
+
+// ObjectLookup is implemented by an ObjectSerializer that can find one
+// member of a serialized object without splitting all of it, for reading a
+// single value. JSON implements it.
+type ObjectLookup interface {
+	// LookupObject returns the serialized value of key in the object data
+	// (sharing data's storage) and whether the key is there. It accepts
+	// exactly the data SplitObject accepts, and when a key repeats the last
+	// value wins, as with SplitObject.
+	LookupObject(data []byte, key string) ([]byte, bool, error)
+}
+
+var _ ObjectLookup = JSON{}
+
+// LookupObject finds one member of a JSON object without allocating: the
+// whole object is still scanned and checked, as by SplitObject.
+func (JSON) LookupObject(data []byte, key string) ([]byte, bool, error) {
+	var found []byte
+	o := objectScanner{p: jsonParser{b: data}}
+	for o.next() {
+		if raw := data[o.kstart+1 : o.kend-1]; !o.escaped && utf8.Valid(raw) {
+			// The common case, without allocating: the name is its bytes.
+			if string(raw) == key {
+				found = o.value
+			}
+			continue
 		}
-		return m, nil
+		k, ok := o.p.decodeKey(o.kstart, o.kend, o.escaped)
+		if !ok {
+			return nil, false, ErrNotObject
+		}
+		if k == key {
+			found = o.value
+		}
 	}
-	for {
-		p.space()
-		key, ok := p.key()
-		p.space()
-		if !ok || p.i >= len(data) || data[p.i] != ':' {
-			return nil, ErrNotObject
+	if o.bad {
+		return nil, false, ErrNotObject
+	}
+	return found, found != nil, nil
+}
+
+// objectScanner reads the members of one JSON object in order, checking
+// the syntax of everything, values included.
+type objectScanner struct {
+	p       jsonParser
+	started bool
+	bad     bool // data is not exactly one valid object
+	// The member next found: its quoted name at p.b[kstart:kend], whether
+	// the name has escapes, and its serialized value.
+	kstart, kend int
+	escaped      bool
+	value        []byte
+}
+
+// next reads the next member into o. It returns false at the end of the
+// object, or at an error, which sets o.bad.
+func (o *objectScanner) next() bool {
+	p := &o.p
+	if o.bad || p.depth == 0 && o.started {
+		return false
+	}
+	p.space()
+	if !o.started {
+		o.started = true
+		if p.i >= len(p.b) || p.b[p.i] != '{' {
+			return o.fail()
 		}
+		p.depth = 1
 		p.i++
 		p.space()
-		start := p.i
-		if !p.skipValue() {
-			return nil, ErrNotObject
+		if p.i < len(p.b) && p.b[p.i] == '}' {
+			return o.close()
 		}
-		m[key] = data[start:p.i:p.i]
-		p.space()
-		if p.i >= len(data) {
-			return nil, ErrNotObject
+	} else {
+		if p.i >= len(p.b) {
+			return o.fail()
 		}
-		switch data[p.i] {
+		switch p.b[p.i] {
 		case ',':
 			p.i++
-			continue
+			p.space()
 		case '}':
-			p.i++
-			if !p.end() {
-				return nil, ErrNotObject
-			}
-			return m, nil
+			return o.close()
+		default:
+			return o.fail()
 		}
-		return nil, ErrNotObject
 	}
+	if p.i >= len(p.b) || p.b[p.i] != '"' {
+		return o.fail()
+	}
+	o.kstart = p.i
+	escaped, ok := p.skipString()
+	o.kend, o.escaped = p.i, escaped
+	p.space()
+	if !ok || p.i >= len(p.b) || p.b[p.i] != ':' {
+		return o.fail()
+	}
+	p.i++
+	p.space()
+	start := p.i
+	if !p.skipValue() {
+		return o.fail()
+	}
+	o.value = p.b[start:p.i:p.i]
+	return true
+}
+
+func (o *objectScanner) fail() bool {
+	o.bad = true
+	return false
+}
+
+// close consumes the closing brace: only white space may follow.
+func (o *objectScanner) close() bool {
+	o.p.i++
+	o.p.depth = 0
+	o.bad = !o.p.end()
+	return false
 }
 
 // AppendObject writes {"key":value,...} with keys sorted and escaped exactly
@@ -121,21 +206,17 @@ func plainKey(k string) bool {
 	return true
 }
 
-// key reads a member name. Names without escapes are converted directly;
-// others are decoded by encoding/json, which handles escapes, surrogate
-// pairs and invalid UTF-8 the standard way.
-func (p *jsonParser) key() (string, bool) {
-	start := p.i
-	escaped, ok := p.skipString()
-	if !ok {
-		return "", false
-	}
-	raw := p.b[start+1 : p.i-1]
+// decodeKey returns the member name quoted at p.b[start:end]. Names
+// without escapes are converted directly; others are decoded by
+// encoding/json, which handles escapes, surrogate pairs and invalid UTF-8
+// the standard way.
+func (p *jsonParser) decodeKey(start, end int, escaped bool) (string, bool) {
+	raw := p.b[start+1 : end-1]
 	if !escaped && utf8.Valid(raw) {
 		return string(raw), true
 	}
 	var k string
-	if err := json.Unmarshal(p.b[start:p.i], &k); err != nil {
+	if err := json.Unmarshal(p.b[start:end], &k); err != nil {
 		return "", false
 	}
 	return k, true

@@ -17,6 +17,7 @@ var objectSeeds = []string{
 	`{"nested":{"x":[1,2,{"y":"}"}]},"s":"quote \" brace } bracket ]"}`,
 	`{"esc\u00e9":"x","\ud83d\ude00":1,"tab\t":2}`, `{"num":-1.5e+10,"z":0}`,
 	` {"a" : [ ] , "b" : { } } `, `{"a":"\\"}`,
+	"{\"a\xff\":1}", "{\"a\\ufffd\":1,\"a\xff\":2}", "{\"\xff\":1,\"\\ufffd\":2}",
 	// not objects, or broken
 	`[]`, `"s"`, `1`, `null`, `{`, `{"a"}`, `{"a":}`, `{"a":1,}`, `{"a":1}x`, `{"a":tru}`,
 	`{"a":"unterminated}`, `{"a":[1,2}`, `{a:1}`, "{\"a\":\"ctl\x01\"}", strings.Repeat("[", 20),
@@ -46,6 +47,9 @@ func checkSplit(t *testing.T, data []byte) {
 		if err == nil {
 			t.Fatalf("%q: split, but encoding/json says it is not an object (%v)", data, wantErr)
 		}
+		if _, _, err := (codec.JSON{}).LookupObject(data, "a"); !errors.Is(err, codec.ErrNotObject) {
+			t.Fatalf("%q: LookupObject accepts what SplitObject rejects: %v", data, err)
+		}
 		return
 	}
 	if err != nil {
@@ -58,6 +62,13 @@ func checkSplit(t *testing.T, data []byte) {
 		if !bytes.Equal(got[k], v) {
 			t.Fatalf("%q: member %q = %q, encoding/json has %q", data, k, got[k], v)
 		}
+		// LookupObject finds the same value, key by key.
+		if lv, ok, err := (codec.JSON{}).LookupObject(data, k); err != nil || !ok || !bytes.Equal(lv, v) {
+			t.Fatalf("%q: LookupObject(%q) = %q %v %v, encoding/json has %q", data, k, lv, ok, err, v)
+		}
+	}
+	if _, ok, err := (codec.JSON{}).LookupObject(data, "\x00absent\ufffd"); ok || err != nil {
+		t.Fatalf("%q: LookupObject of an absent key: %v %v", data, ok, err)
 	}
 }
 

@@ -23,13 +23,18 @@ import (
 // returns ErrNotMap unless that value is a map.
 
 type serializerPair struct {
-	ser codec.Serializer
-	obj codec.ObjectSerializer // ser as an ObjectSerializer, or nil
+	ser    codec.Serializer
+	obj    codec.ObjectSerializer // ser as an ObjectSerializer, or nil
+	lookup codec.ObjectLookup     // obj as an ObjectLookup, or nil
 }
 
 func newSerializerPair(s codec.Serializer) serializerPair {
 	obj, _ := s.(codec.ObjectSerializer)
-	return serializerPair{ser: s, obj: obj}
+	var lookup codec.ObjectLookup
+	if obj != nil {
+		lookup, _ = s.(codec.ObjectLookup)
+	}
+	return serializerPair{ser: s, obj: obj, lookup: lookup}
 }
 
 type data struct {
@@ -58,6 +63,26 @@ func (r *Record) members() (map[string][]byte, error) {
 	}
 	d.members = m
 	return m, nil
+}
+
+// member returns the serialized value of key. Until the data is split (by
+// a change), a serializer that can look one member up does so without
+// building the map: reading one value is the common request.
+func (r *Record) member(key string) ([]byte, bool, error) {
+	d := &r.data
+	if d.members == nil && len(d.payload) > 0 && r.serializers.lookup != nil {
+		raw, ok, err := r.serializers.lookup.LookupObject(d.payload, key)
+		if err != nil {
+			return nil, false, ErrNotMap
+		}
+		return raw, ok, nil
+	}
+	m, err := r.members()
+	if err != nil {
+		return nil, false, err
+	}
+	raw, ok := m[key]
+	return raw, ok, nil
 }
 
 // payload returns the serialized data, joining changed members first.
@@ -169,11 +194,10 @@ func (r *Record) SetData(v any) error {
 // wrapped decoding error when the value is not a T.
 func Get[T any](r *Record, key string) (T, error) {
 	var v T
-	m, err := r.members()
+	raw, ok, err := r.member(key)
 	if err != nil {
 		return v, err
 	}
-	raw, ok := m[key]
 	if !ok {
 		return v, ErrNoValue
 	}
