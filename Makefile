@@ -22,12 +22,12 @@ vet:
 	$(GO) vet $(PKGS)
 
 race:
-	$(GO) test -race -count=1 $(PKGS)
+	CRUMB_REQUIRE_DEPS=1 $(GO) test -race -count=1 $(PKGS)
 
 # Allocation counts are meaningless under -race (sync.Pool drops items), so the
 # allocation tests run once more without it.
 allocs:
-	$(GO) test -count=1 -run 'Allocations|Allocs' $(PKGS)
+	CRUMB_REQUIRE_DEPS=1 $(GO) test -count=1 -run 'Allocations|Allocs' $(PKGS)
 
 ## generate: regenerate the test vectors (deterministic). The built-in dictionary is never regenerated.
 generate:

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what `make test` needs when it is missing, so that the test command
 # works on a fresh machine (Go and apt available): a C compiler (go test -race
-# needs cgo). System packages for integration tests (redis-server, chromium)
-# are added here by the issues that bring those tests.
+# needs cgo) and Chromium (the browser test). System packages for other
+# integration tests (redis-server) are added here by the issues that bring
+# those tests.
 set -euo pipefail
 
 # apt_install PKG...: install Debian packages, or explain why it cannot.
@@ -36,6 +37,14 @@ fi
 if [ "$(go env CGO_ENABLED)" != "1" ]; then
 	echo "install-test-deps: CGO_ENABLED is off; go test -race needs it (export CGO_ENABLED=1)" >&2
 	exit 1
+fi
+
+# The middleware's browser test (TestBrowser in middleware/browser_test.go)
+# drives headless Chromium through chromedp. Any of these names will do.
+if ! command -v chromium >/dev/null 2>&1 &&
+	! command -v chromium-browser >/dev/null 2>&1 &&
+	! command -v google-chrome >/dev/null 2>&1; then
+	apt_install chromium
 fi
 
 # Download modules up front so a network problem is reported here, clearly.

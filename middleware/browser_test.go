@@ -1,0 +1,455 @@
+package middleware_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/crumbhq/crumb/cookie"
+	"github.com/crumbhq/crumb/internal/testdep"
+	"github.com/crumbhq/crumb/keyring"
+	"github.com/crumbhq/crumb/middleware"
+)
+
+// browserCookie is the session cookie name of the browser test: the
+// "__Host-" prefix makes the browser itself enforce Secure, Path=/ and no
+// Domain, on the first cookie and on every chunk.
+const browserCookie = "__Host-session"
+
+// browserBigLen is the length of the big session value: 4200 characters of
+// base64 from 3150 random bytes. Its token (~5,700 characters uncompressed)
+// is longer than one cookie and within the 6 KiB header budget, so it is
+// carried in exactly 2 cookies; were the codec to find a way to compress
+// random base64 (at best to 6/8), the token would still need 2.
+const browserBigLen = 4200
+
+// browserPage is the test application's only page: the session's state in
+// #state, and one form for each step of the flow.
+var browserPage = template.Must(template.New("page").Parse(`<!doctype html>
+<html><head><meta charset="utf-8"><title>crumb browser test</title></head>
+<body>
+<p>Session: <output id="state">{{.State}}</output></p>
+<form method="post" action="/login"><input name="user" value="alice"><button id="login">Log in</button></form>
+<form method="post" action="/big"><input type="hidden" name="big" value="{{.Big}}"><button id="store">Store the big value</button></form>
+<form method="post" action="/logout"><button id="logout">Log out</button></form>
+</body></html>
+`))
+
+// browserState describes a session as the page shows it.
+func browserState(subject, big string, chunks int) string {
+	if subject == "" {
+		subject = "anonymous"
+	}
+	b := "none"
+	if big != "" {
+		sum := sha256.Sum256([]byte(big))
+		b = fmt.Sprintf("%d:%s", len(big), hex.EncodeToString(sum[:]))
+	}
+	return fmt.Sprintf("subject=%s big=%s chunks=%d", subject, b, chunks)
+}
+
+// browserApp is the application under test: log in, store a value larger
+// than a cookie, show the session, log out — plain forms, each POST
+// answered with a redirect to the page (post/redirect/get).
+func browserApp(big string) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		s := middleware.From(r)
+		v, err := middleware.Get[string](s, "big")
+		if err != nil && !errors.Is(err, cookie.ErrNoValue) {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_ = browserPage.Execute(w, struct{ State, Big string }{browserState(s.Subject(), v, s.Info().Chunks), big})
+	})
+	done := func(w http.ResponseWriter, r *http.Request, err error) {
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+	}
+	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
+		done(w, r, middleware.From(r).Login(r.PostFormValue("user")))
+	})
+	mux.HandleFunc("POST /big", func(w http.ResponseWriter, r *http.Request) {
+		s := middleware.From(r)
+		err := s.Set("big", r.PostFormValue("big"))
+		if err == nil {
+			err = s.Save() // a session over the header budget: a 500, not a silent drop
+		}
+		done(w, r, err)
+	})
+	mux.HandleFunc("POST /logout", func(w http.ResponseWriter, r *http.Request) {
+		done(w, r, middleware.From(r).Destroy())
+	})
+	return mux
+}
+
+// TestBrowser runs the session middleware against a real browser, headless
+// Chromium: log in, store a session larger than one cookie (so it is
+// chunked), read it back after a reload, check the cookies the browser
+// keeps and their attributes, log out, and replay the old cookies, which
+// must be rejected as revoked. It is an integration test: skipped with
+// -short, and skipped or failed (see package testdep) without Chromium.
+func TestBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	chromium := testdep.Binary(t, "chromium", "chromium-browser", "google-chrome")
+
+	key, err := keyring.NewKey(keyring.StatePrimary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ring, err := keyring.NewRing(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := cookie.New(cookie.Options{Name: browserCookie, Keys: ring})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	var (
+		errMu     sync.Mutex
+		hookErrs  []error
+		logOutput browserBuffer
+	)
+	sessions, err := middleware.New(middleware.Options{
+		Store: store,
+		OnError: func(_ *http.Request, err error) {
+			errMu.Lock()
+			defer errMu.Unlock()
+			hookErrs = append(hookErrs, err)
+		},
+		Logger: slog.New(slog.NewTextHandler(&logOutput, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	raw := make([]byte, browserBigLen*3/4)
+	rand.Read(raw)
+	big := base64.StdEncoding.EncodeToString(raw)
+
+	// HTTPS, so that Secure and __Host- cookies are what a browser really
+	// does with them. HTTP/1.1: httptest does not offer h2 unless asked.
+	ts := httptest.NewTLSServer(sessions.Handler(browserApp(big)))
+	defer ts.Close()
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("middleware log:\n%s", logOutput.String())
+		}
+		errMu.Lock()
+		defer errMu.Unlock()
+		for _, err := range hookErrs {
+			t.Errorf("middleware error hook: %v", err)
+		}
+	})
+
+	// The headers of the responses that set the cookies, seen from Go.
+	checkSetCookieResponses(t, ts, big)
+
+	// Chromium trusts the test server's self-signed certificate, and only
+	// it, by the SHA-256 of its public key (honoured because the profile
+	// is an explicit --user-data-dir), rather than every certificate
+	// (--ignore-certificate-errors).
+	spki := sha256.Sum256(ts.Certificate().RawSubjectPublicKeyInfo)
+	var browserOutput browserBuffer
+	// Everything the browser does, its start included, is bounded by one
+	// overall deadline, and each step by its own (browserDo).
+	testCtx, cancelTest := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancelTest()
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(testCtx,
+		chromedp.ExecPath(chromium),
+		chromedp.Headless,
+		chromedp.NoSandbox, // the tests may run as root, where the sandbox cannot start
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-breakpad", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("ignore-certificate-errors-spki-list", base64.StdEncoding.EncodeToString(spki[:])),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.CombinedOutput(&browserOutput),
+	)
+	// Deferred in this order, the tab closes first, then the allocator
+	// stops the browser and waits for it, before t.TempDir is removed.
+	defer cancelAlloc()
+	ctx, cancelTab := chromedp.NewContext(allocCtx)
+	defer cancelTab()
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("chromium output:\n%s", browserOutput.String())
+		}
+	})
+	// Start the browser and its tab under ctx itself: the browser lives
+	// as long as the context of the first action, which must not be a
+	// step's.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+
+	pageURL := ts.URL + "/"
+	wantState := func(step, want string) {
+		t.Helper()
+		if got := browserDo(t, ctx, step+": read the page", chromedp.Text(chromedp.ID("state"))); got != want {
+			t.Fatalf("%s: the page shows %q, want %q", step, got, want)
+		}
+	}
+	// submit clicks a form's button and waits for the page it leads to.
+	submit := func(step, button string) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, browserStepTimeout)
+		defer cancel()
+		resp, err := chromedp.RunResponse(sctx, chromedp.Click(chromedp.ID(button)))
+		if err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+		if resp.Status != http.StatusOK || resp.URL != pageURL {
+			t.Fatalf("%s: the browser ended on %s with status %d, want %s with 200", step, resp.URL, resp.Status, pageURL)
+		}
+	}
+	sessionCookies := func(step string) []*network.Cookie {
+		t.Helper()
+		res := browserDo(t, ctx, step+": get the cookies", browserCall(network.GetCookies, network.GetCookiesParams{URLs: []string{pageURL}}))
+		var cs []*network.Cookie
+		for _, c := range res.Cookies {
+			if strings.HasPrefix(c.Name, browserCookie) {
+				cs = append(cs, c)
+			}
+		}
+		slices.SortFunc(cs, func(a, b *network.Cookie) int { return strings.Compare(a.Name, b.Name) })
+		return cs
+	}
+
+	// 1. A first visit: anonymous, and no cookie.
+	browserDo(t, ctx, "open the page", chromedp.Navigate(pageURL))
+	wantState("first visit", browserState("", "", 0))
+	if cs := sessionCookies("first visit"); len(cs) != 0 {
+		t.Fatalf("first visit: the browser has session cookies %v", browserCookieNames(cs))
+	}
+
+	// 2. Log in, then store the big value: the browser sends one cookie,
+	// then two.
+	submit("log in", "login")
+	wantState("after login", browserState("alice", "", 1))
+	before := sessions.Stats()
+	submit("store the big value", "store")
+	wantState("after storing the big value", browserState("alice", big, 2))
+	after := sessions.Stats()
+	if after.Written != before.Written+1 || after.Chunked != before.Chunked+1 {
+		t.Errorf("storing the big value: Written %d→%d, Chunked %d→%d; want one more of each",
+			before.Written, after.Written, before.Chunked, after.Chunked)
+	}
+
+	// 3. A reload finds the session intact, and a read-only request does
+	// not rewrite the cookies.
+	browserDo(t, ctx, "reload", chromedp.Reload())
+	wantState("after reload", browserState("alice", big, 2))
+	if got := sessions.Stats().Written; got != after.Written {
+		t.Errorf("a read-only reload rewrote the session cookies (Written %d→%d)", after.Written, got)
+	}
+
+	// 4. What the browser keeps: the token in two cookies, each within a
+	// browser's limit, with the safe defaults.
+	saved := sessionCookies("logged in")
+	if names := browserCookieNames(saved); !slices.Equal(names, []string{browserCookie, browserCookie + ".1"}) {
+		t.Fatalf("logged in: the browser has session cookies %v, want [%s %s.1]", names, browserCookie, browserCookie)
+	}
+	for _, c := range saved {
+		if !c.Secure || !c.HTTPOnly || c.SameSite != network.CookieSameSiteLax || c.Path != "/" || !c.Session {
+			t.Errorf("cookie %s: Secure=%v HttpOnly=%v SameSite=%q Path=%q Session=%v; want Secure, HttpOnly, SameSite=Lax, Path=/, a browser-session cookie",
+				c.Name, c.Secure, c.HTTPOnly, c.SameSite, c.Path, c.Session)
+		}
+		if n := len(c.Name) + len(c.Value); n > middleware.MaxCookieBytes {
+			t.Errorf("cookie %s: %d bytes of name and value, over %d", c.Name, n, middleware.MaxCookieBytes)
+		}
+		t.Logf("the browser keeps %s: %d bytes of name and value, Secure=%v HttpOnly=%v SameSite=%s Path=%s",
+			c.Name, len(c.Name)+len(c.Value), c.Secure, c.HTTPOnly, c.SameSite, c.Path)
+	}
+
+	// 5. Log out: the page is anonymous and the browser keeps no session
+	// cookie, chunk included.
+	before = sessions.Stats()
+	submit("log out", "logout")
+	wantState("after logout", browserState("", "", 0))
+	if cs := sessionCookies("after logout"); len(cs) != 0 {
+		t.Fatalf("after logout: the browser still has session cookies %v", browserCookieNames(cs))
+	}
+	if after := sessions.Stats(); after.Store.Deleted != before.Store.Deleted+1 {
+		t.Errorf("logout: Store.Deleted %d→%d, want one more", before.Store.Deleted, after.Store.Deleted)
+	}
+
+	// 6. Replay the cookies saved before the logout (a stolen copy): the
+	// session is revoked, the page anonymous, and the cookies deleted.
+	for _, c := range saved {
+		browserDo(t, ctx, "replay cookie "+c.Name, browserCall(network.SetCookie, network.SetCookieParams{
+			URL: pageURL, Name: c.Name, Value: c.Value, Path: "/",
+			Secure: new(true), HTTPOnly: new(true), SameSite: network.CookieSameSiteLax,
+		}))
+	}
+	if cs := sessionCookies("replay"); len(cs) != 2 {
+		t.Fatalf("replay: the browser took back %v, want both cookies", browserCookieNames(cs))
+	}
+	before = sessions.Stats()
+	browserDo(t, ctx, "open the page with the old cookies", chromedp.Navigate(pageURL))
+	wantState("replayed cookies", browserState("", "", 0))
+	if after := sessions.Stats(); after.Store.Revoked <= before.Store.Revoked {
+		t.Errorf("replayed cookies: Store.Revoked %d→%d, want an increase", before.Store.Revoked, after.Store.Revoked)
+	} else {
+		t.Logf("replayed cookies rejected: Store.Revoked %d→%d", before.Store.Revoked, after.Store.Revoked)
+	}
+	if cs := sessionCookies("after the replay"); len(cs) != 0 {
+		t.Errorf("after the replay: the rejected cookies were not deleted: %v", browserCookieNames(cs))
+	}
+
+	// Close the browser gracefully, within the deadline; the deferred
+	// cancels stop it for good whatever happens here.
+	closeCtx, cancelClose := context.WithTimeout(ctx, 10*time.Second)
+	defer cancelClose()
+	if err := chromedp.Cancel(closeCtx); err != nil {
+		t.Logf("closing chromium: %v", err)
+	}
+}
+
+// checkSetCookieResponses logs in and stores the big value from Go, and
+// checks the headers of both responses: the cookies and their attributes,
+// chunking, Cache-Control: no-store and Vary: Cookie.
+func checkSetCookieResponses(t *testing.T, ts *httptest.Server, big string) {
+	t.Helper()
+	client := ts.Client()
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	client.Timeout = 10 * time.Second
+	post := func(path string, form url.Values, cookies []*http.Cookie) *http.Response {
+		t.Helper()
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, ts.URL+path, strings.NewReader(form.Encode()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for _, c := range cookies {
+			req.AddCookie(c)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("POST %s: %v", path, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("POST %s: status %d, want 303", path, resp.StatusCode)
+		}
+		return resp
+	}
+	check := func(what string, resp *http.Response, wantNames ...string) {
+		t.Helper()
+		if got := resp.Header.Get("Cache-Control"); got != "no-store" {
+			t.Errorf("%s: Cache-Control %q, want no-store", what, got)
+		}
+		if vary := resp.Header.Values("Vary"); !slices.Contains(vary, "Cookie") {
+			t.Errorf("%s: Vary %q, want Cookie", what, vary)
+		}
+		lines := resp.Header.Values("Set-Cookie")
+		var names []string
+		for _, line := range lines {
+			name, _, _ := strings.Cut(line, "=")
+			names = append(names, name)
+			for _, attr := range []string{"; Path=/", "; HttpOnly", "; Secure", "; SameSite=Lax"} {
+				if !strings.Contains(line, attr) {
+					t.Errorf("%s: Set-Cookie %s lacks %q", what, name, attr)
+				}
+			}
+			if strings.Contains(line, "Max-Age") || strings.Contains(line, "Domain") {
+				t.Errorf("%s: Set-Cookie %s has Max-Age or Domain", what, name)
+			}
+		}
+		if !slices.Equal(names, wantNames) {
+			t.Errorf("%s: Set-Cookie for %v, want %v", what, names, wantNames)
+		}
+	}
+	login := post("/login", url.Values{"user": {"bob"}}, nil)
+	check("login response", login, browserCookie)
+	stored := post("/big", url.Values{"big": {big}}, login.Cookies())
+	check("big value response", stored, browserCookie, browserCookie+".1")
+	if cs := stored.Cookies(); len(cs) == 2 && !strings.HasPrefix(cs[0].Value, "~2.") {
+		t.Errorf("big value response: the first cookie does not announce 2 chunks: %.20q…", cs[0].Value)
+	}
+}
+
+// browserStepTimeout bounds each step of the browser test (the first
+// starts Chromium).
+const browserStepTimeout = 20 * time.Second
+
+// browserDo runs a browser action within browserStepTimeout, failing the
+// test with the step's name on error.
+func browserDo[T any](t *testing.T, ctx context.Context, step string, a chromedp.Action[T]) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, browserStepTimeout)
+	defer cancel()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatalf("%s: %v", step, err)
+	}
+	return v
+}
+
+// browserCall is the action that sends one DevTools protocol command to
+// the tab.
+func browserCall[P, R any](cmd cdp.Command[P, R], params P) chromedp.Action[R] {
+	return func(ctx context.Context, tab *chromedp.Target) (R, error) {
+		return cdp.Call(ctx, tab, cmd, params)
+	}
+}
+
+func browserCookieNames(cs []*network.Cookie) []string {
+	names := make([]string, len(cs))
+	for i, c := range cs {
+		names[i] = c.Name
+	}
+	return names
+}
+
+// browserBuffer is a bytes.Buffer safe for the concurrent writes of the
+// browser's output and the middleware's log.
+type browserBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *browserBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *browserBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

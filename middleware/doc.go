@@ -1,0 +1,82 @@
+// Package middleware serves crumb sessions to net/http handlers: the
+// session cookie is opened lazily, exposed through the request context,
+// and written back — as one cookie, or as integrity-bound chunks when it
+// is larger than a browser keeps — exactly once, before the first byte of
+// the response, only when it is needed.
+//
+//	store, _ := cookie.New(cookie.Options{Name: "__Host-session", Keys: ring})
+//	sessions, _ := middleware.New(middleware.Options{Store: store})
+//	mux := http.NewServeMux()
+//	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
+//		s := middleware.From(r)
+//		if err := s.Login(userID); err != nil { … }
+//		s.Set("theme", "dark")
+//	})
+//	http.ListenAndServe(addr, sessions.Handler(mux))
+//
+// Handler works with http.ServeMux and with any router that takes
+// func(http.Handler) http.Handler middleware (chi's Use, gorilla/mux's Use).
+//
+// # Reading and writing
+//
+// From returns the request's Session. Get and Pop decode a value into any
+// type; Set, Remove and Clear change the data; Subject, Meta and SetMeta
+// read and write who the session belongs to and small facts about it.
+// Login (sign-in: a new session ID and lifetime, the old ID revoked), Renew
+// (a privilege change: a new ID), Destroy (logout: revoked everywhere and
+// the cookie deleted) and DestroyAll (every session of the subject) cover
+// the session's life.
+//
+// A missing, invalid, expired or revoked cookie gives an empty session,
+// never an error, and a bad cookie is deleted. When the revocation set
+// cannot be asked, Options.Unavailable decides: fail closed (the default;
+// no session for this request) or open. Either way the error goes to
+// Options.OnError and the log; logs never contain token bytes or session
+// IDs.
+//
+// # When the cookie is written
+//
+// The middleware sets the cookie only when the session changed, was
+// renewed or destroyed, or a touch is due (the store's ReissueAfter: a
+// quarter of the idle timeout by default), or the token was sealed under a
+// key that is no longer primary. It does so once, just before the first of
+// Write, WriteHeader, Flush, ReadFrom or Hijack, or when the handler
+// returns — so streaming (server-sent events) and hijacking (WebSockets)
+// keep working, and http.ResponseController sees through the wrapper
+// (Unwrap). A response that sets the cookie carries Cache-Control:
+// no-store; every response of a request that used its session carries
+// Vary: Cookie.
+//
+// A change after the headers were sent cannot reach the client: it
+// returns ErrHeadersWritten, goes to the error hook, and panics in dev
+// mode. A session that cannot be saved (larger than Options.HeaderBudget)
+// is reported the same way and the client keeps its previous cookie; call
+// Session.Save to get that error while the response can still say so.
+//
+// # Cookies
+//
+// Cookies are Secure, HttpOnly, SameSite=Lax and Path=/ by default, and
+// browser-session cookies unless Options.Persistent. A name starting with
+// "__Host-" (recommended: it cannot be set by a subdomain) or "__Secure-"
+// is validated against its rules; Domain and Partitioned are available;
+// invalid combinations are refused by New. Options.Dev drops Secure for
+// plain HTTP on localhost only.
+//
+// Only the configured cookie is read: never a query parameter, form field
+// or header. A request carrying it twice — the mark of cookie tossing from
+// a sibling subdomain — is treated as anonymous and reported.
+//
+// A token longer than a browser keeps in one cookie (MaxCookieBytes, name
+// and value) is split into chunks NAME, NAME.1, … whose values carry a tag
+// derived from the whole token: a chunk left from another version of the
+// session is detected and the set rejected, and chunks left over when a
+// session shrinks are deleted. All the cookies together must fit
+// Options.HeaderBudget (DefaultHeaderBudget: 6 KiB, so the Cookie header
+// stays within nginx's default 8 KiB line with room for other cookies).
+//
+// # Idle timeout and lazy loading
+//
+// Only requests that use the session count as activity: a request for a
+// static file, which never calls From, neither opens the cookie nor slides
+// its idle deadline.
+package middleware

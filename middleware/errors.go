@@ -1,0 +1,26 @@
+package middleware
+
+import "errors"
+
+var (
+	// ErrBadOptions is returned by New for invalid options.
+	ErrBadOptions = errors.New("middleware: bad options")
+
+	// ErrCookieTooLarge means the session's token, split into cookies,
+	// would exceed Options.HeaderBudget: the session was not written and
+	// the client keeps its previous cookie. Store less in the session.
+	ErrCookieTooLarge = errors.New("middleware: session cookie over the header budget")
+
+	// ErrHeadersWritten means the session was changed after the response
+	// headers had been sent (by Write, WriteHeader, Flush, ReadFrom or
+	// Hijack): the change cannot reach the client and was not applied.
+	// Change the session, or call Session.Save, before writing the
+	// response.
+	ErrHeadersWritten = errors.New("middleware: session changed after the response headers were sent")
+
+	// ErrDuplicateCookie means the request carried the session cookie more
+	// than once — the mark of cookie tossing, where a sibling subdomain or
+	// a path-scoped cookie shadows the real one. The request is treated as
+	// anonymous.
+	ErrDuplicateCookie = errors.New("middleware: request carries the session cookie more than once")
+)

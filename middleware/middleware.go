@@ -1,0 +1,135 @@
+package middleware
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+
+	"github.com/crumbhq/crumb/cookie"
+)
+
+// Manager is the session middleware for one cookie store. Build it once
+// with New and mount Handler; it is safe for concurrent use.
+type Manager struct {
+	store       *cookie.Store
+	name        string
+	budget      int
+	persistent  bool
+	dev         bool
+	failOpen    bool
+	onError     func(*http.Request, error)
+	log         *slog.Logger
+	scope       string // "; Path=…; Domain=…"
+	flagsSecure string // "; HttpOnly; Secure; SameSite=…; Partitioned"
+	flagsPlain  string // the same without Secure (dev mode on loopback)
+	devWarn     sync.Once
+	stats       counters
+}
+
+// New returns a Manager for the options, or an error wrapping ErrBadOptions
+// for an invalid combination: attributes a browser would refuse are
+// refused here, when the middleware is built, not at the first request.
+func New(o Options) (*Manager, error) {
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
+	m := &Manager{
+		store:      o.Store,
+		name:       o.Store.Name(),
+		budget:     o.HeaderBudget,
+		persistent: o.Persistent,
+		dev:        o.Dev,
+		failOpen:   o.Unavailable == FailOpen,
+		onError:    o.OnError,
+		log:        o.Logger,
+	}
+	m.attributes(&o)
+	return m, nil
+}
+
+// Store returns the cookie store the middleware reads and writes sessions
+// with.
+func (m *Manager) Store() *cookie.Store { return m.store }
+
+// ctxKey is the context key of the request's *Session.
+type ctxKey struct{}
+
+// exchange is one request's session and response writer, allocated
+// together.
+type exchange struct {
+	s Session
+	w writer
+}
+
+// Handler wraps next so that it finds the request's session with From.
+// The session cookie is opened on first use, and Set-Cookie is written
+// before the first byte of the response, only when needed.
+func (m *Manager) Handler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		x := &exchange{}
+		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, &x.s))
+		x.s.m, x.s.req, x.s.w = m, r, w
+		x.w.ResponseWriter, x.w.s = w, &x.s
+		next.ServeHTTP(&x.w, r)
+		// Nothing written: net/http sends the headers after we return, so
+		// the cookie still goes out now.
+		x.w.commit()
+	})
+}
+
+// From returns the request's session. It panics if the request did not go
+// through Manager.Handler: that is a wiring mistake, not a runtime
+// condition.
+func From(r *http.Request) *Session {
+	s, ok := FromContext(r.Context())
+	if !ok {
+		panic("middleware: no session in the request context; wrap the handler with Manager.Handler")
+	}
+	return s
+}
+
+// FromContext returns the session of the request ctx belongs to, and
+// whether there is one.
+func FromContext(ctx context.Context) (*Session, bool) {
+	s, ok := ctx.Value(ctxKey{}).(*Session)
+	return s, ok
+}
+
+// report logs an error the middleware handled on its own and passes it to
+// the error hook.
+func (m *Manager) report(r *http.Request, level slog.Level, msg string, err error) {
+	m.log.Log(r.Context(), level, msg, "cookie", m.name, "method", r.Method, "path", r.URL.Path, "error", err.Error())
+	if m.onError != nil {
+		m.onError(r, err)
+	}
+}
+
+// Stats is a snapshot of the middleware's counters, plus the store's.
+type Stats struct {
+	Written   uint64 // responses that set the session cookie
+	Cleared   uint64 // responses that deleted it (logout, or a bad cookie)
+	Chunked   uint64 // of those written, how many needed several cookies
+	Duplicate uint64 // requests with the session cookie twice (cookie tossing)
+	BadChunks uint64 // chunk sets rejected (mixed generations, malformed, orphans)
+	Late      uint64 // session changes after the headers were sent
+	Failed    uint64 // sessions that could not be saved (too large, revocation unavailable)
+	// Store holds the store's counters: sessions opened, reissued,
+	// rejected by reason, and the revocation set's size.
+	Store cookie.Stats
+}
+
+type counters struct {
+	written, cleared, chunked, duplicate, badChunks, late, failed atomic.Uint64
+}
+
+// Stats returns a snapshot of the middleware's and the store's counters.
+func (m *Manager) Stats() Stats {
+	c := &m.stats
+	return Stats{
+		Written: c.written.Load(), Cleared: c.cleared.Load(), Chunked: c.chunked.Load(),
+		Duplicate: c.duplicate.Load(), BadChunks: c.badChunks.Load(), Late: c.late.Load(),
+		Failed: c.failed.Load(), Store: m.store.Stats(),
+	}
+}

@@ -1,0 +1,223 @@
+package middleware
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/crumbhq/crumb/cookie"
+)
+
+// Cookie size limits, in bytes.
+const (
+	// MaxCookieBytes is the most a browser keeps of one cookie, counting its
+	// name and value (RFC 6265 §6.1; Chrome, Firefox and Safari all enforce
+	// 4096). A session token longer than that is split into chunks.
+	MaxCookieBytes = 4096
+
+	// DefaultHeaderBudget caps what the session's cookies (every chunk, as
+	// "name=value" pairs joined by "; ") add to the request's Cookie header.
+	// nginx reads a request header line into a buffer of 8 KiB by default
+	// (large_client_header_buffers 4 8k) and answers 400 past it, as do
+	// Apache (LimitRequestFieldSize 8190) and many load balancers; 6 KiB
+	// leaves about 2 KiB of that line for "Cookie: " and the site's other
+	// cookies (consent, analytics, CSRF). A session over the budget is not
+	// written: the error goes to the error hook and Session.Save.
+	DefaultHeaderBudget = 6 * 1024
+
+	// MaxHeaderBudget is the largest HeaderBudget allowed: 16 chunks.
+	MaxHeaderBudget = maxChunks * MaxCookieBytes
+)
+
+// Policy says what to do with a session whose revocation status cannot be
+// checked because the revocation set is unavailable.
+type Policy uint8
+
+const (
+	// FailClosed treats the session as absent for the request (the
+	// default): a revoked session is never accepted, at the price of
+	// logged-in users appearing logged out during an outage. The cookie is
+	// kept, so they are back when the set recovers — unless the request
+	// saves a new session over it.
+	FailClosed Policy = iota
+	// FailOpen accepts the authentic, unexpired session as if it were not
+	// revoked: users stay logged in during an outage, and so does a session
+	// that was revoked.
+	FailOpen
+)
+
+// Options configure a Manager. Only Store is required; the zero values of
+// the other fields give the secure defaults: a browser-session cookie named
+// by the store, with Secure, HttpOnly, SameSite=Lax and Path=/.
+type Options struct {
+	// Store seals and opens the sessions; its Name is the cookie name.
+	// Required.
+	Store *cookie.Store
+
+	// Path is the cookie's Path attribute. Default "/"; a "__Host-" cookie
+	// requires "/".
+	Path string
+
+	// Domain is the cookie's Domain attribute: the cookie is then sent to
+	// every subdomain too. Default none (this host only); a "__Host-"
+	// cookie must have none.
+	Domain string
+
+	// SameSite is the cookie's SameSite attribute. Default (zero)
+	// http.SameSiteLaxMode; http.SameSiteNoneMode requires Secure, so it
+	// cannot be combined with Dev. http.SameSiteDefaultMode (no attribute,
+	// which browsers disagree on) is refused.
+	SameSite http.SameSite
+
+	// Persistent gives the cookie a Max-Age reaching the session's absolute
+	// expiry, so it survives a browser restart. Default false: a
+	// browser-session cookie, as OWASP recommends for session IDs; the
+	// idle and absolute timeouts in the token apply either way.
+	Persistent bool
+
+	// Partitioned sets the Partitioned attribute (CHIPS), for a session
+	// used in a third-party iframe. It requires Secure, so it cannot be
+	// combined with Dev.
+	Partitioned bool
+
+	// Dev is the explicit development mode for plain HTTP on localhost:
+	// cookies go without the Secure attribute to requests whose Host is a
+	// loopback name or address (elsewhere Secure stays, and a warning is
+	// logged once), and a session changed after the response headers were
+	// sent panics instead of only being reported. "__Host-" and
+	// "__Secure-" cookie names, SameSite=None and Partitioned, which all
+	// require Secure, are refused in dev mode.
+	Dev bool
+
+	// HeaderBudget caps, in bytes, what the session's cookies add to the
+	// request's Cookie header; see DefaultHeaderBudget (the default) and
+	// MaxHeaderBudget.
+	HeaderBudget int
+
+	// Unavailable is the policy when the revocation set cannot be asked.
+	// Default FailClosed.
+	Unavailable Policy
+
+	// OnError, if set, is called with every error the middleware handles
+	// on its own: the revocation set unavailable (wrapping
+	// cookie.ErrUnavailable), a session that could not be saved (too
+	// large: ErrCookieTooLarge, cookie.ErrBadRecord), a change after the
+	// headers were sent (ErrHeadersWritten), and duplicate session cookies
+	// (ErrDuplicateCookie). Errors are also logged. The hook cannot change
+	// the response, which may already be under way; it is for metrics and
+	// alerts. It must be safe for concurrent use.
+	OnError func(r *http.Request, err error)
+
+	// Logger receives the middleware's logs. Default slog.Default(). Logs
+	// never contain token bytes or session IDs.
+	Logger *slog.Logger
+}
+
+// Cookie name prefixes with rules of their own (RFC 6265bis §4.1.3).
+const (
+	hostPrefix   = "__Host-"
+	securePrefix = "__Secure-"
+)
+
+// validate checks the options and fills in the defaults.
+func (o *Options) validate() error {
+	if o.Store == nil {
+		return fmt.Errorf("%w: Store is required", ErrBadOptions)
+	}
+	name := o.Store.Name()
+	if !isToken(name) {
+		return fmt.Errorf("%w: cookie name %q is not an RFC 6265 token", ErrBadOptions, name)
+	}
+	if o.Path == "" {
+		o.Path = "/"
+	}
+	if !strings.HasPrefix(o.Path, "/") || !isAttrValue(o.Path) {
+		return fmt.Errorf("%w: Path %q must start with / and hold no ';' or control characters", ErrBadOptions, o.Path)
+	}
+	if o.Domain != "" && !isDomain(o.Domain) {
+		return fmt.Errorf("%w: Domain %q is not a domain name", ErrBadOptions, o.Domain)
+	}
+	switch o.SameSite {
+	case 0:
+		o.SameSite = http.SameSiteLaxMode
+	case http.SameSiteLaxMode, http.SameSiteStrictMode, http.SameSiteNoneMode:
+	case http.SameSiteDefaultMode:
+		return fmt.Errorf("%w: SameSite must be Lax, Strict or None (browsers disagree on a missing attribute)", ErrBadOptions)
+	default:
+		return fmt.Errorf("%w: unknown SameSite value %d", ErrBadOptions, o.SameSite)
+	}
+	if o.Dev {
+		switch {
+		case strings.HasPrefix(name, hostPrefix), strings.HasPrefix(name, securePrefix):
+			return fmt.Errorf("%w: cookie name %q requires Secure, which dev mode drops; use a plain name in development", ErrBadOptions, name)
+		case o.SameSite == http.SameSiteNoneMode:
+			return fmt.Errorf("%w: SameSite=None requires Secure, which dev mode drops", ErrBadOptions)
+		case o.Partitioned:
+			return fmt.Errorf("%w: Partitioned requires Secure, which dev mode drops", ErrBadOptions)
+		}
+	}
+	if strings.HasPrefix(name, hostPrefix) && (o.Path != "/" || o.Domain != "") {
+		return fmt.Errorf("%w: a %q cookie requires Path=/ and no Domain", ErrBadOptions, hostPrefix)
+	}
+	switch {
+	case o.HeaderBudget == 0:
+		o.HeaderBudget = DefaultHeaderBudget
+	case o.HeaderBudget < MaxCookieBytes || o.HeaderBudget > MaxHeaderBudget:
+		return fmt.Errorf("%w: HeaderBudget %d must be from %d to %d bytes", ErrBadOptions, o.HeaderBudget, MaxCookieBytes, MaxHeaderBudget)
+	}
+	if o.Unavailable > FailOpen {
+		return fmt.Errorf("%w: unknown Unavailable policy %d", ErrBadOptions, o.Unavailable)
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return nil
+}
+
+// isToken reports whether s is an RFC 7230 token, as RFC 6265 requires of a
+// cookie name. Chunk names append "." and digits, which stay tokens.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`()<>@,;:\"/[]?={}`, c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// isAttrValue reports whether s can be a cookie attribute value.
+func isAttrValue(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c == ';' || c >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// isDomain reports whether s is a plausible host name for the Domain
+// attribute: dot-separated labels of letters, digits and hyphens, an
+// optional leading dot (which browsers ignore), at most 253 bytes.
+func isDomain(s string) bool {
+	s = strings.TrimPrefix(s, ".")
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for label := range strings.SplitSeq(s, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}

@@ -1,0 +1,289 @@
+package middleware
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/crumbhq/crumb/cookie"
+)
+
+// Session is the session of one request, found with From. The cookie is
+// opened the first time the session is used; a request that never uses it
+// costs nothing and does not slide its idle timeout. A missing, invalid,
+// expired or revoked cookie gives an empty session (and a bad cookie is
+// deleted): never an error.
+//
+// Changes are saved into the response's Set-Cookie before its first byte.
+// Make them before writing the response: a change after that returns
+// ErrHeadersWritten (and panics in dev mode). Save reports a failure to
+// save (a session too large for a cookie) while the handler can still
+// answer it.
+//
+// A Session is safe for use by the request's goroutines.
+type Session struct {
+	mu  sync.Mutex
+	m   *Manager
+	req *http.Request
+	w   http.ResponseWriter
+
+	loaded     bool
+	in         incoming
+	rec        *cookie.Record // nil: no session (anonymous)
+	fromCookie bool           // rec came from the request's cookie
+	clear      bool           // the request's cookie is bad: delete it unless replaced
+	destroyed  bool           // Destroy was called: delete the cookie unless replaced
+	staged     string         // the token Save, Login or Renew made, current while !rec.Changed()
+	failed     error          // the last save failure, until a save succeeds
+	committed  bool           // the headers were written
+}
+
+// load opens the request's cookie, once.
+func (s *Session) load() {
+	if s.loaded {
+		return
+	}
+	s.loaded = true
+	m := s.m
+	s.in = m.readCookies(s.req.Header["Cookie"])
+	switch {
+	case s.in.dup:
+		m.stats.duplicate.Add(1)
+		m.report(s.req, slog.LevelWarn, "middleware: duplicate session cookies (cookie tossing?); treating the request as anonymous", ErrDuplicateCookie)
+		return
+	case s.in.bad:
+		m.stats.badChunks.Add(1)
+		s.clear = true
+		m.log.LogAttrs(s.req.Context(), slog.LevelInfo, "middleware: session cookie chunks rejected", slog.String("cookie", m.name), slog.String("path", s.req.URL.Path))
+		return
+	case s.in.token == "":
+		return
+	}
+	rec, err := m.store.Read(s.req.Context(), s.in.token)
+	switch {
+	case err == nil:
+		s.rec, s.fromCookie = rec, true
+	case errors.Is(err, cookie.ErrUnavailable):
+		m.report(s.req, slog.LevelWarn, "middleware: revocation set unavailable", err)
+		if m.failOpen && rec != nil {
+			s.rec, s.fromCookie = rec, true
+		}
+	default:
+		// Invalid, expired, revoked or too large: no session, and the
+		// cookie goes. The store counts the reasons (Stats).
+		s.clear = true
+		m.log.LogAttrs(s.req.Context(), slog.LevelDebug, "middleware: session cookie rejected", slog.String("cookie", m.name), slog.String("error", err.Error()))
+	}
+}
+
+// late reports a change after the headers were sent.
+func (s *Session) late() error {
+	s.m.stats.late.Add(1)
+	s.m.report(s.req, slog.LevelError, "middleware: session changed after the response headers were sent; the change is lost", ErrHeadersWritten)
+	if s.m.dev {
+		panic(ErrHeadersWritten)
+	}
+	return ErrHeadersWritten
+}
+
+// edit returns the record to change, starting a new session for an
+// anonymous request, or ErrHeadersWritten.
+func (s *Session) edit() (*cookie.Record, error) {
+	if s.committed {
+		return nil, s.late()
+	}
+	s.load()
+	if s.rec == nil {
+		rec, err := s.m.store.NewRecord(cookie.CreateOptions{})
+		if err != nil {
+			return nil, err
+		}
+		s.rec, s.fromCookie = rec, false
+	}
+	return s.rec, nil
+}
+
+// existing returns the record to change when there is a session, nil when
+// there is none (removing from nothing changes nothing), or
+// ErrHeadersWritten.
+func (s *Session) existing() (*cookie.Record, error) {
+	if s.committed {
+		return nil, s.late()
+	}
+	s.load()
+	return s.rec, nil
+}
+
+// Get returns the value stored under key in the request's session, decoded
+// into a T. It returns cookie.ErrNoValue for a missing key (and for an
+// empty session), and a wrapped decoding error when the value is not a T.
+func Get[T any](s *Session, key string) (T, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	if s.rec == nil {
+		var zero T
+		return zero, cookie.ErrNoValue
+	}
+	return cookie.Get[T](s.rec, key)
+}
+
+// Pop returns the value under key and removes it: a flash message, shown
+// once. A missing key gives cookie.ErrNoValue.
+func Pop[T any](s *Session, key string) (T, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var zero T
+	rec, err := s.existing()
+	if err != nil {
+		return zero, err
+	}
+	if rec == nil {
+		return zero, cookie.ErrNoValue
+	}
+	return cookie.Pop[T](rec, key)
+}
+
+// Set stores v under key, starting a session if there is none. v is
+// serialized now, so an unserializable value fails here.
+func (s *Session) Set(key string, v any) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, err := s.edit()
+	if err != nil {
+		return err
+	}
+	return rec.Set(key, v)
+}
+
+// Remove removes key from the session. Removing a missing key does
+// nothing.
+func (s *Session) Remove(key string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, err := s.existing()
+	if err != nil || rec == nil {
+		return err
+	}
+	return rec.Remove(key)
+}
+
+// Clear removes all the session's data; the subject and metadata stay.
+func (s *Session) Clear() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, err := s.existing()
+	if err != nil || rec == nil {
+		return err
+	}
+	rec.Clear()
+	return nil
+}
+
+// Has reports whether the session holds key.
+func (s *Session) Has(key string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	return s.rec != nil && s.rec.Has(key)
+}
+
+// Keys returns the keys of the session's data in ascending order.
+func (s *Session) Keys() ([]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	if s.rec == nil {
+		return nil, nil
+	}
+	return s.rec.Keys()
+}
+
+// Subject returns whom the session belongs to, or "" for an anonymous
+// session.
+func (s *Session) Subject() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	if s.rec == nil {
+		return ""
+	}
+	return s.rec.Subject()
+}
+
+// Meta returns one metadata value of the session and whether it is set.
+func (s *Session) Meta(key string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	if s.rec == nil {
+		return "", false
+	}
+	return s.rec.Meta(key)
+}
+
+// SetMeta sets a metadata value (small strings about the session, such as
+// how the user authenticated), starting a session if there is none. Keys
+// are 1 to 64 bytes, values at most 255 bytes, at most 16 entries.
+func (s *Session) SetMeta(key, value string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, err := s.edit()
+	if err != nil {
+		return err
+	}
+	rec.SetMeta(key, value)
+	return nil
+}
+
+// DeleteMeta removes a metadata value.
+func (s *Session) DeleteMeta(key string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, err := s.existing()
+	if err != nil || rec == nil {
+		return err
+	}
+	rec.DeleteMeta(key)
+	return nil
+}
+
+// IsNew reports whether the request brought no valid session: the session
+// is empty, or was started by this request.
+func (s *Session) IsNew() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	return !s.fromCookie
+}
+
+// Info describes a session's lifetime and token.
+type Info struct {
+	Created      time.Time // when the session started (its absolute lifetime's anchor)
+	Issued       time.Time // when its current token was issued
+	IdleDeadline time.Time // when it ends unless used
+	Expires      time.Time // when it ends whatever happens
+	KeyID        uint32    // the key that sealed the request's token (0 for a new session)
+	CookieBytes  int       // what the request's session cookies took of its Cookie header
+	Chunks       int       // how many cookies the request's token came in
+}
+
+// Info describes the session, or returns the zero Info when there is none.
+func (s *Session) Info() Info {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	if s.rec == nil {
+		return Info{}
+	}
+	i := Info{
+		Created: s.rec.Created(), Issued: s.rec.Issued(),
+		IdleDeadline: s.rec.IdleDeadline(), Expires: s.rec.Expires(), KeyID: s.rec.KeyID(),
+	}
+	if s.fromCookie {
+		i.CookieBytes, i.Chunks = s.in.bytes, s.in.chunks
+	}
+	return i
+}

@@ -1,0 +1,82 @@
+package middleware
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+)
+
+// writer wraps the response writer so that the session's Set-Cookie goes
+// into the headers exactly once, before whichever comes first of Write,
+// WriteHeader, Flush, ReadFrom and Hijack (or the end of the handler).
+// Unwrap lets http.ResponseController reach the writer underneath for
+// deadlines and full duplex.
+type writer struct {
+	http.ResponseWriter
+	s         *Session
+	committed bool
+}
+
+// commit writes the session's cookies into the headers, once. Like the
+// ResponseWriter itself, it is not called concurrently.
+func (w *writer) commit() {
+	if !w.committed {
+		w.committed = true
+		w.s.commit()
+	}
+}
+
+// WriteHeader commits the session, then sends the headers.
+func (w *writer) WriteHeader(code int) {
+	if code >= 100 && code < 200 && code != http.StatusSwitchingProtocols {
+		// Informational responses (103 Early Hints) send the headers so
+		// far and leave the final response to come: not yet.
+		w.ResponseWriter.WriteHeader(code)
+		return
+	}
+	w.commit()
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Write commits the session, then writes b.
+func (w *writer) Write(b []byte) (int, error) {
+	w.commit()
+	return w.ResponseWriter.Write(b)
+}
+
+// ReadFrom commits the session, then copies from src, through the
+// underlying writer's ReadFrom (sendfile) when it has one.
+func (w *writer) ReadFrom(src io.Reader) (int64, error) {
+	w.commit()
+	if rf, ok := w.ResponseWriter.(io.ReaderFrom); ok {
+		return rf.ReadFrom(src)
+	}
+	return io.Copy(writerOnly{w.ResponseWriter}, src)
+}
+
+// writerOnly hides a ReadFrom method from io.Copy.
+type writerOnly struct{ io.Writer }
+
+// Flush commits the session, then flushes (http.Flusher).
+func (w *writer) Flush() { _ = w.FlushError() }
+
+// FlushError commits the session, then flushes, reporting an error if the
+// underlying writer cannot flush (what http.ResponseController.Flush
+// calls).
+func (w *writer) FlushError() error {
+	w.commit()
+	return http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// Hijack commits the session into the headers, then hands over the
+// connection (http.Hijacker). The headers are no longer sent by net/http
+// after a hijack: a handler that writes its own response (a WebSocket
+// upgrade) should copy the Set-Cookie values from Header() into it.
+func (w *writer) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	w.commit()
+	return http.NewResponseController(w.ResponseWriter).Hijack()
+}
+
+// Unwrap returns the underlying writer, for http.ResponseController.
+func (w *writer) Unwrap() http.ResponseWriter { return w.ResponseWriter }
