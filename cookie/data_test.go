@@ -1,8 +1,10 @@
 package cookie_test
 
 import (
+	"context"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/crumbhq/crumb/cookie"
@@ -164,5 +166,31 @@ func TestUnchangedRecordSavesSameData(t *testing.T) {
 	p2, _ := mustRead(t, s, next).Payload()
 	if string(p1) != string(p2) {
 		t.Fatalf("payload changed on reissue: %s -> %s", p1, p2)
+	}
+}
+
+func TestCheckMeta(t *testing.T) {
+	s := newStore(t, cookie.Options{})
+	r, _ := s.NewRecord(cookie.CreateOptions{})
+	for _, bad := range [][2]string{{"", "v"}, {strings.Repeat("k", 65), "v"}, {"k", strings.Repeat("v", 256)}, {"k", "\xff"}, {"\xff", "v"}} {
+		if err := r.CheckMeta(bad[0], bad[1]); !errors.Is(err, cookie.ErrBadRecord) {
+			t.Errorf("CheckMeta(%q, %q): %v", bad[0], bad[1], err)
+		}
+	}
+	for i := range 16 {
+		k := strings.Repeat("k", i+1)
+		if err := r.CheckMeta(k, "v"); err != nil {
+			t.Fatal(err)
+		}
+		r.SetMeta(k, "v")
+	}
+	if err := r.CheckMeta("new", "v"); !errors.Is(err, cookie.ErrBadRecord) {
+		t.Fatalf("a 17th entry: %v", err)
+	}
+	if err := r.CheckMeta("k", strings.Repeat("v", 255)); err != nil {
+		t.Fatalf("replacing an entry of a full set: %v", err)
+	}
+	if _, err := s.Save(context.Background(), r); err != nil {
+		t.Fatalf("16 entries that CheckMeta accepted: %v", err)
 	}
 }

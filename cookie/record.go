@@ -1,8 +1,12 @@
 package cookie
 
 import (
+	"fmt"
 	"maps"
 	"time"
+	"unicode/utf8"
+
+	"github.com/crumbhq/crumb/internal/token"
 )
 
 // Record is one session as a Store reads it: the claims every token carries
@@ -99,6 +103,21 @@ func (r *Record) SetMeta(key, value string) {
 	}
 	r.metadata[key] = value
 	r.changed = true
+}
+
+// CheckMeta reports whether setting key to value keeps the record within
+// the token format's limits for metadata — keys of 1 to 64 bytes, values of
+// at most 255 bytes, both valid UTF-8, at most 16 entries — with an error
+// wrapping ErrBadRecord. Save checks the same; CheckMeta lets a caller
+// refuse a bad value (a long User-Agent) where it is set, not at Save.
+func (r *Record) CheckMeta(key, value string) error {
+	if len(key) == 0 || len(key) > token.MaxMetaKeyLen || len(value) > token.MaxMetaValueLen || !utf8.ValidString(key) || !utf8.ValidString(value) {
+		return fmt.Errorf("%w: metadata keys must be 1 to %d bytes and values at most %d bytes of UTF-8", ErrBadRecord, token.MaxMetaKeyLen, token.MaxMetaValueLen)
+	}
+	if _, ok := r.metadata[key]; !ok && len(r.metadata) >= token.MaxMetadata {
+		return fmt.Errorf("%w: at most %d metadata entries", ErrBadRecord, token.MaxMetadata)
+	}
+	return nil
 }
 
 // DeleteMeta removes a metadata value.

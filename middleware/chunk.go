@@ -37,8 +37,14 @@ type incoming struct {
 	present uint32 // bit i: chunk cookie NAME.i was present (i ≥ 1)
 	primary bool   // the first cookie was present
 	dup     bool   // a cookie of the session appeared twice (cookie tossing)
-	bad     bool   // a malformed or mixed chunk set, or orphan chunks
+	bad     bool   // a malformed or mixed chunk set, orphan chunks, an empty value
+	// With dup: the values of the first cookie, each perhaps a whole
+	// token, so that a logout can still revoke whichever is the session.
+	candidates []string
 }
+
+// maxCandidates bounds the duplicate values kept for logout.
+const maxCandidates = 4
 
 // readCookies finds the session's cookies in the request's Cookie headers
 // without parsing the other cookies into values: only the configured
@@ -46,7 +52,7 @@ type incoming struct {
 func (m *Manager) readCookies(lines []string) (in incoming) {
 	var first string
 	var pieces [maxChunks]string
-	var seen [maxChunks]uint8
+	var seen [maxChunks]int
 	for _, line := range lines {
 		for line != "" {
 			var part string
@@ -63,6 +69,9 @@ func (m *Manager) readCookies(lines []string) (in incoming) {
 			if len(name) == len(m.name) {
 				first = value
 				seen[0]++
+				if len(in.candidates) < maxCandidates {
+					in.candidates = append(in.candidates, value)
+				}
 				in.primary = true
 				in.bytes += len(name) + 1 + len(value)
 				continue
@@ -81,8 +90,9 @@ func (m *Manager) readCookies(lines []string) (in incoming) {
 		in.dup = true
 		return in
 	}
-	if !in.primary {
-		in.bad = in.present != 0 // orphan chunks: clear them
+	in.candidates = nil
+	if !in.primary || first == "" {
+		in.bad = in.present != 0 || in.primary // orphan chunks, an empty value: clear them
 		return in
 	}
 	if !strings.HasPrefix(first, "~") {
@@ -120,24 +130,34 @@ func (m *Manager) readCookies(lines []string) (in incoming) {
 	return in
 }
 
-// chunkIndex parses ".i" with 1 ≤ i < maxChunks in canonical decimal, or
-// returns -1.
+// chunkIndex parses ".i" with 1 ≤ i < maxChunks in canonical decimal
+// (digits only, no leading zero), or returns -1.
 func chunkIndex(s string) int {
-	if len(s) < 2 || len(s) > 3 || s[0] != '.' || s[1] == '0' {
+	if len(s) < 2 || len(s) > 3 || s[0] != '.' || !digits(s[1:]) || s[1] == '0' {
 		return -1
 	}
-	i, err := strconv.Atoi(s[1:])
-	if err != nil || i < 1 || i >= maxChunks {
+	i, _ := strconv.Atoi(s[1:])
+	if i >= maxChunks {
 		return -1
 	}
 	return i
+}
+
+// digits reports whether s is one or more ASCII digits.
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // parseFirstChunk parses "~k.TAG.PIECE".
 func parseFirstChunk(v string) (k int, tag, piece string, ok bool) {
 	countStr, rest, ok1 := strings.Cut(v[1:], ".")
 	tag, piece, ok2 := strings.Cut(rest, ".")
-	if !ok1 || !ok2 || len(tag) != tagLen || len(countStr) == 0 || len(countStr) > 2 || countStr[0] == '0' {
+	if !ok1 || !ok2 || len(tag) != tagLen || !digits(countStr) || len(countStr) > 2 || countStr[0] == '0' {
 		return 0, "", "", false
 	}
 	k, err := strconv.Atoi(countStr)

@@ -1,23 +1,45 @@
 package middleware
 
 import (
+	"errors"
 	"log/slog"
 	"time"
+
+	"github.com/crumbhq/crumb/cookie"
 )
 
 // Login authenticates the session as subject: a new session ID (the old
-// one is revoked), a new absolute lifetime, the data kept. Call it when a
-// user signs in, so that a session planted before sign-in (fixation) never
-// becomes the authenticated one. An anonymous request gets a new session.
-// It fails when the revocation set cannot revoke the old ID.
+// one is revoked), a new absolute lifetime. Call it when a user signs in,
+// so that a session planted before sign-in (fixation) never becomes the
+// authenticated one. An anonymous session's data carries over (a cart
+// survives sign-in); a session of another subject is logged out and a new
+// one started, so that nothing of one user reaches the next on a shared
+// browser. It fails when the revocation set cannot revoke the old ID.
 func (s *Session) Login(subject string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rec, err := s.edit()
-	if err != nil {
-		return err
+	s.lock()
+	defer s.unlock()
+	if s.committed {
+		return s.late()
 	}
-	tok, err := s.m.store.Login(s.req.Context(), rec, subject)
+	s.load()
+	ctx := s.req.Context()
+	if s.rec != nil && s.rec.Subject() != "" && s.rec.Subject() != subject {
+		// Another user's session: end it rather than hand its data over.
+		if err := s.m.store.Revoke(ctx, s.rec); err != nil {
+			return err
+		}
+		s.rec, s.fromCookie, s.staged = nil, false, ""
+	}
+	if s.rec == nil {
+		// A new session, also when the request's session could not be
+		// checked (signing in must work during an outage).
+		rec, err := s.m.store.NewRecord(cookie.CreateOptions{})
+		if err != nil {
+			return err
+		}
+		s.rec, s.fromCookie = rec, false
+	}
+	tok, err := s.m.store.Login(ctx, s.rec, subject)
 	if err != nil {
 		return err
 	}
@@ -28,8 +50,8 @@ func (s *Session) Login(subject string) error {
 // subject, data and lifetime: call it on a privilege change (a new role,
 // sudo mode). Renewing no session does nothing.
 func (s *Session) Renew() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	rec, err := s.existing()
 	if err != nil || rec == nil {
 		return err
@@ -48,8 +70,8 @@ func (s *Session) Renew() error {
 // error is returned: the session may still be usable with a copy of the
 // cookie, so tell the user the logout did not complete.
 func (s *Session) Destroy() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	if s.committed {
 		return s.late()
 	}
@@ -59,37 +81,59 @@ func (s *Session) Destroy() error {
 func (s *Session) destroy() error {
 	s.load()
 	ctx := s.req.Context()
-	var err error
+	var errs []error
+	// By the request's tokens, which works even when the session was not
+	// loaded (revocation unavailable, or the cookie sent twice: then each
+	// value is revoked, whichever is the session).
+	toks := s.in.candidates
 	if s.in.token != "" {
-		// By the request's token, which works even when the session was
-		// not loaded (revocation unavailable, fail closed).
-		err = s.m.store.Delete(ctx, s.in.token)
+		toks = []string{s.in.token}
 	}
-	if err == nil && s.rec != nil && s.rec.Token() != "" && s.rec.Token() != s.in.token {
+	for _, tok := range toks {
+		errs = append(errs, s.m.store.Delete(ctx, tok))
+	}
+	if s.rec != nil && s.rec.Token() != "" && s.rec.Token() != s.in.token {
 		// A session renewed by this request has a new ID.
-		err = s.m.store.Revoke(ctx, s.rec)
+		errs = append(errs, s.m.store.Revoke(ctx, s.rec))
 	}
 	s.rec, s.fromCookie, s.staged, s.failed, s.destroyed = nil, false, "", nil, true
+	s.unavailable = nil
+	err := errors.Join(errs...)
 	if err != nil {
-		s.m.report(s.req, slog.LevelError, "middleware: logout could not revoke the session", err)
+		s.note(slog.LevelError, "middleware: logout could not revoke the session", err, true)
 	}
 	return err
 }
 
 // DestroyAll logs out every session of the session's subject, on every
-// instance ("log out everywhere"), then destroys this one. For an
-// anonymous session it is Destroy. It fails, changing nothing, when the
-// revocation set cannot record it.
+// instance ("log out everywhere"), then destroys this one (see Destroy).
+// For an anonymous session it is Destroy. It fails without changing
+// anything when the subject's sessions cannot be revoked, or when the
+// session could not be checked (Err); if the subject's sessions were
+// revoked but this session's own revocation fails, the error says so and
+// the cookie is deleted.
 func (s *Session) DestroyAll() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	if s.committed {
 		return s.late()
 	}
 	s.load()
+	if s.unavailable != nil {
+		return s.unavailable
+	}
+	subjects := map[string]bool{}
 	if s.rec != nil && s.rec.Subject() != "" {
-		if err := s.m.store.RevokeSubject(s.req.Context(), s.rec.Subject()); err != nil {
-			s.m.report(s.req, slog.LevelError, "middleware: logout everywhere could not revoke the subject's sessions", err)
+		subjects[s.rec.Subject()] = true
+	}
+	for _, tok := range s.in.candidates { // the cookie sent twice
+		if rec, err := s.m.store.Read(s.req.Context(), tok); err == nil && rec.Subject() != "" {
+			subjects[rec.Subject()] = true
+		}
+	}
+	for subject := range subjects {
+		if err := s.m.store.RevokeSubject(s.req.Context(), subject); err != nil {
+			s.note(slog.LevelError, "middleware: logout everywhere could not revoke the subject's sessions", err, true)
 			return err
 		}
 	}
@@ -104,16 +148,30 @@ func (s *Session) DestroyAll() error {
 // response is written, are saved too. A session that did not change needs
 // nothing.
 func (s *Session) Save() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	s.load()
 	if s.rec == nil || !s.rec.Changed() {
-		return nil
+		return s.failed
 	}
 	if s.committed {
 		return s.late()
 	}
 	return s.save()
+}
+
+// Commit writes the session's cookies into the response headers now, as
+// the first byte of the response would, and returns the Set-Cookie lines
+// (none when the session needs no cookie update) and any save error. It is
+// for handlers that write their own response after a hijack: a WebSocket
+// upgrader writes only the headers it is given, so pass it these lines
+// (gorilla/websocket: the responseHeader argument of Upgrade). Changes
+// after Commit are changes after the headers.
+func (s *Session) Commit() ([]string, error) {
+	s.commit()
+	s.lock()
+	defer s.unlock()
+	return append([]string(nil), s.lines...), s.failed
 }
 
 // save seals the changed record and stages its token.
@@ -138,11 +196,15 @@ func (s *Session) stage(tok string) error {
 
 // commit writes the session's cookies into the response headers: the
 // session's token when it changed, was renewed, or a touch is due; a
-// deletion when it was destroyed or the request's cookie was bad; nothing
-// when the session was never used. Called once, by the writer.
+// deletion when it was destroyed or the request's cookie was bad, and of
+// chunk cookies the token no longer needs; nothing when the session was
+// never used. It runs once, at the first byte of the response or Commit.
 func (s *Session) commit() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
+	if s.committed {
+		return
+	}
 	s.committed = true
 	if !s.loaded {
 		return
@@ -161,10 +223,10 @@ func (s *Session) commit() {
 	}
 	if s.failed != nil {
 		m.stats.failed.Add(1)
-		m.report(s.req, slog.LevelError, "middleware: session not saved; the client keeps its previous cookie", s.failed)
+		s.note(slog.LevelError, "middleware: session not saved; the client keeps its previous cookie", s.failed, true)
 	}
 	secure := m.secureFor(s.req)
-	keep := 0 // chunk cookies of the new token, which are not deleted
+	keep := max(s.in.chunks, 1) // chunk cookies still in use, not to delete
 	switch {
 	case s.staged != "":
 		pairs, _ := m.split(s.staged) // stage checked it fits
@@ -173,7 +235,7 @@ func (s *Session) commit() {
 			maxAge = max(1, int64(time.Until(s.rec.Expires())/time.Second))
 		}
 		for _, p := range pairs {
-			h.Add("Set-Cookie", m.setCookie(p, maxAge, secure))
+			s.lines = append(s.lines, m.setCookie(p, maxAge, secure))
 		}
 		keep = len(pairs)
 		m.stats.written.Add(1)
@@ -182,18 +244,23 @@ func (s *Session) commit() {
 		}
 	case s.destroyed || s.clear:
 		if s.destroyed || s.in.primary {
-			h.Add("Set-Cookie", m.setCookie(pair{m.name, ""}, -1, secure))
+			s.lines = append(s.lines, m.setCookie(pair{m.name, ""}, -1, secure))
 		}
 		keep = 1
 		m.stats.cleared.Add(1)
-	default:
+	}
+	// Chunks the request carried that the cookies now set do not cover
+	// (unless the cookie was sent twice: which chunks are whose is unknown).
+	for i := keep; i < maxChunks && !s.in.dup; i++ {
+		if s.in.present&(1<<i) != 0 {
+			s.lines = append(s.lines, m.setCookie(pair{m.chunkName(i), ""}, -1, secure))
+		}
+	}
+	if len(s.lines) == 0 {
 		return
 	}
-	// Chunks the request carried that the new cookies do not overwrite.
-	for i := max(keep, 1); i < maxChunks; i++ {
-		if s.in.present&(1<<i) != 0 {
-			h.Add("Set-Cookie", m.setCookie(pair{m.chunkName(i), ""}, -1, secure))
-		}
+	for _, l := range s.lines {
+		h.Add("Set-Cookie", l)
 	}
 	h.Set("Cache-Control", "no-store")
 }

@@ -68,13 +68,20 @@ type exchange struct {
 // before the first byte of the response, only when needed.
 func (m *Manager) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s, ok := FromContext(r.Context()); ok && s.m == m {
+			// Mounted twice on one path (a router group and the mux): the
+			// outer one already handles the session.
+			next.ServeHTTP(w, r)
+			return
+		}
 		x := &exchange{}
 		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, &x.s))
 		x.s.m, x.s.req, x.s.w = m, r, w
 		x.w.ResponseWriter, x.w.s = w, &x.s
 		next.ServeHTTP(&x.w, r)
 		// Nothing written: net/http sends the headers after we return, so
-		// the cookie still goes out now.
+		// the cookie still goes out now. (A handler that panics gets no
+		// cookie update: its response is an error anyway.)
 		x.w.commit()
 	})
 }
@@ -97,12 +104,16 @@ func FromContext(ctx context.Context) (*Session, bool) {
 	return s, ok
 }
 
-// report logs an error the middleware handled on its own and passes it to
-// the error hook.
-func (m *Manager) report(r *http.Request, level slog.Level, msg string, err error) {
-	m.log.Log(r.Context(), level, msg, "cookie", m.name, "method", r.Method, "path", r.URL.Path, "error", err.Error())
-	if m.onError != nil {
-		m.onError(r, err)
+// emit logs a report and passes its error to the hook. It runs without
+// the session's lock: the hook and the log handler may use the session.
+func (m *Manager) emit(r *http.Request, p pendingReport) {
+	attrs := []slog.Attr{slog.String("cookie", m.name), slog.String("method", r.Method), slog.String("path", r.URL.Path)}
+	if p.err != nil {
+		attrs = append(attrs, slog.String("error", p.err.Error()))
+	}
+	m.log.LogAttrs(r.Context(), p.level, p.msg, attrs...)
+	if p.hook && m.onError != nil {
+		m.onError(r, p.err)
 	}
 }
 

@@ -77,8 +77,9 @@ type Options struct {
 	Persistent bool
 
 	// Partitioned sets the Partitioned attribute (CHIPS), for a session
-	// used in a third-party iframe. It requires Secure, so it cannot be
-	// combined with Dev.
+	// used in a third-party iframe. It requires SameSite=None (a cookie
+	// that is not sent cross-site has nothing to partition) and Secure, so
+	// it cannot be combined with Dev.
 	Partitioned bool
 
 	// Dev is the explicit development mode for plain HTTP on localhost:
@@ -126,6 +127,8 @@ func (o *Options) validate() error {
 		return fmt.Errorf("%w: Store is required", ErrBadOptions)
 	}
 	name := o.Store.Name()
+	// Browsers match the prefixes without regard to case (RFC 6265bis).
+	prefixed := hasPrefixFold(name, hostPrefix) || hasPrefixFold(name, securePrefix)
 	if !isToken(name) {
 		return fmt.Errorf("%w: cookie name %q is not an RFC 6265 token", ErrBadOptions, name)
 	}
@@ -149,7 +152,7 @@ func (o *Options) validate() error {
 	}
 	if o.Dev {
 		switch {
-		case strings.HasPrefix(name, hostPrefix), strings.HasPrefix(name, securePrefix):
+		case prefixed:
 			return fmt.Errorf("%w: cookie name %q requires Secure, which dev mode drops; use a plain name in development", ErrBadOptions, name)
 		case o.SameSite == http.SameSiteNoneMode:
 			return fmt.Errorf("%w: SameSite=None requires Secure, which dev mode drops", ErrBadOptions)
@@ -157,8 +160,11 @@ func (o *Options) validate() error {
 			return fmt.Errorf("%w: Partitioned requires Secure, which dev mode drops", ErrBadOptions)
 		}
 	}
-	if strings.HasPrefix(name, hostPrefix) && (o.Path != "/" || o.Domain != "") {
+	if hasPrefixFold(name, hostPrefix) && (o.Path != "/" || o.Domain != "") {
 		return fmt.Errorf("%w: a %q cookie requires Path=/ and no Domain", ErrBadOptions, hostPrefix)
+	}
+	if o.Partitioned && o.SameSite != http.SameSiteNoneMode {
+		return fmt.Errorf("%w: a Partitioned cookie is for a third-party context, where only SameSite=None is sent", ErrBadOptions)
 	}
 	switch {
 	case o.HeaderBudget == 0:
@@ -173,6 +179,11 @@ func (o *Options) validate() error {
 		o.Logger = slog.Default()
 	}
 	return nil
+}
+
+// hasPrefixFold reports whether s starts with prefix, ignoring ASCII case.
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 // isToken reports whether s is an RFC 7230 token, as RFC 6265 requires of a
@@ -201,11 +212,13 @@ func isAttrValue(s string) bool {
 }
 
 // isDomain reports whether s is a plausible host name for the Domain
-// attribute: dot-separated labels of letters, digits and hyphens, an
-// optional leading dot (which browsers ignore), at most 253 bytes.
+// attribute: at least two dot-separated labels of letters, digits and
+// hyphens (a single label such as "com" is a public suffix browsers
+// refuse), an optional leading dot (which browsers ignore), at most 253
+// bytes.
 func isDomain(s string) bool {
 	s = strings.TrimPrefix(s, ".")
-	if s == "" || len(s) > 253 {
+	if s == "" || len(s) > 253 || !strings.Contains(s, ".") {
 		return false
 	}
 	for label := range strings.SplitSeq(s, ".") {

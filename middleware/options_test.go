@@ -32,6 +32,10 @@ func TestOptionsRefused(t *testing.T) {
 		"budget under a cookie":  {Store: plain, HeaderBudget: 1000},
 		"budget over 16 cookies": {Store: plain, HeaderBudget: middleware.MaxHeaderBudget + 1},
 		"unknown policy":         {Store: plain, Unavailable: 7},
+		"Partitioned with Lax":   {Store: host, Partitioned: true},
+		"__host- any case":       {Store: newStore(t, cookie.Options{Name: "__host-s"}), Path: "/app"},
+		"__SECURE- in dev mode":  {Store: newStore(t, cookie.Options{Name: "__SECURE-s"}), Dev: true},
+		"single-label domain":    {Store: plain, Domain: "com"},
 	}
 	for name, o := range bad {
 		if _, err := middleware.New(o); !errors.Is(err, middleware.ErrBadOptions) {

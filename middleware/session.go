@@ -38,6 +38,40 @@ type Session struct {
 	staged     string         // the token Save, Login or Renew made, current while !rec.Changed()
 	failed     error          // the last save failure, until a save succeeds
 	committed  bool           // the headers were written
+	lines      []string       // the Set-Cookie lines commit wrote
+	// unavailable is the revocation set's failure when the request's
+	// cookie was authentic but could not be checked.
+	unavailable error
+	// pending are the reports made under mu, emitted by unlock: the hook
+	// and the log handler may use the session themselves.
+	pending []pendingReport
+}
+
+// pendingReport is a log record, and an error for the hook, waiting for
+// the session's lock to be released.
+type pendingReport struct {
+	level slog.Level
+	msg   string
+	err   error // nil: log only
+	hook  bool  // pass err to the error hook too
+}
+
+// lock locks the session. unlock unlocks it, then logs and reports what
+// happened meanwhile.
+func (s *Session) lock() { s.mu.Lock() }
+
+func (s *Session) unlock() {
+	p := s.pending
+	s.pending = nil
+	s.mu.Unlock()
+	for _, r := range p {
+		s.m.emit(s.req, r)
+	}
+}
+
+// note queues a report for unlock.
+func (s *Session) note(level slog.Level, msg string, err error, hook bool) {
+	s.pending = append(s.pending, pendingReport{level, msg, err, hook})
 }
 
 // load opens the request's cookie, once.
@@ -51,50 +85,67 @@ func (s *Session) load() {
 	switch {
 	case s.in.dup:
 		m.stats.duplicate.Add(1)
-		m.report(s.req, slog.LevelWarn, "middleware: duplicate session cookies (cookie tossing?); treating the request as anonymous", ErrDuplicateCookie)
-		return
+		s.note(slog.LevelWarn, "middleware: duplicate session cookies (cookie tossing?); treating the request as anonymous", ErrDuplicateCookie, true)
 	case s.in.bad:
 		m.stats.badChunks.Add(1)
 		s.clear = true
-		m.log.LogAttrs(s.req.Context(), slog.LevelInfo, "middleware: session cookie chunks rejected", slog.String("cookie", m.name), slog.String("path", s.req.URL.Path))
-		return
-	case s.in.token == "":
-		return
+		s.note(slog.LevelInfo, "middleware: session cookie chunks rejected", nil, false)
+	case s.in.token != "":
+		s.open()
 	}
+	if s.committed && (s.clear || s.rec != nil && m.store.TouchDue(s.rec)) {
+		// Used for the first time after the headers were sent: the touch
+		// or the deletion of a bad cookie cannot be written.
+		m.stats.late.Add(1)
+		s.note(slog.LevelWarn, "middleware: session first used after the response headers were sent; its cookie update is lost (use the session before writing the response)", ErrHeadersWritten, true)
+	}
+}
+
+// open reads the request's token.
+func (s *Session) open() {
+	m := s.m
 	rec, err := m.store.Read(s.req.Context(), s.in.token)
 	switch {
 	case err == nil:
 		s.rec, s.fromCookie = rec, true
 	case errors.Is(err, cookie.ErrUnavailable):
-		m.report(s.req, slog.LevelWarn, "middleware: revocation set unavailable", err)
+		s.note(slog.LevelWarn, "middleware: revocation set unavailable", err, true)
 		if m.failOpen && rec != nil {
 			s.rec, s.fromCookie = rec, true
+		} else {
+			s.unavailable = err
 		}
 	default:
 		// Invalid, expired, revoked or too large: no session, and the
 		// cookie goes. The store counts the reasons (Stats).
 		s.clear = true
-		m.log.LogAttrs(s.req.Context(), slog.LevelDebug, "middleware: session cookie rejected", slog.String("cookie", m.name), slog.String("error", err.Error()))
+		s.note(slog.LevelDebug, "middleware: session cookie rejected", err, false)
 	}
 }
 
 // late reports a change after the headers were sent.
 func (s *Session) late() error {
 	s.m.stats.late.Add(1)
-	s.m.report(s.req, slog.LevelError, "middleware: session changed after the response headers were sent; the change is lost", ErrHeadersWritten)
+	s.note(slog.LevelError, "middleware: session changed after the response headers were sent; the change is lost", ErrHeadersWritten, true)
 	if s.m.dev {
-		panic(ErrHeadersWritten)
+		panic(ErrHeadersWritten) // the caller's deferred unlock still reports it
 	}
 	return ErrHeadersWritten
 }
 
 // edit returns the record to change, starting a new session for an
-// anonymous request, or ErrHeadersWritten.
+// anonymous request, or ErrHeadersWritten. It refuses, with the wrapped
+// cookie.ErrUnavailable, to start a session over one that is authentic but
+// could not be checked (FailClosed): that would replace the user's real
+// session during an outage.
 func (s *Session) edit() (*cookie.Record, error) {
 	if s.committed {
 		return nil, s.late()
 	}
 	s.load()
+	if s.rec == nil && s.unavailable != nil {
+		return nil, s.unavailable
+	}
 	if s.rec == nil {
 		rec, err := s.m.store.NewRecord(cookie.CreateOptions{})
 		if err != nil {
@@ -120,8 +171,8 @@ func (s *Session) existing() (*cookie.Record, error) {
 // into a T. It returns cookie.ErrNoValue for a missing key (and for an
 // empty session), and a wrapped decoding error when the value is not a T.
 func Get[T any](s *Session, key string) (T, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	s.load()
 	if s.rec == nil {
 		var zero T
@@ -133,8 +184,8 @@ func Get[T any](s *Session, key string) (T, error) {
 // Pop returns the value under key and removes it: a flash message, shown
 // once. A missing key gives cookie.ErrNoValue.
 func Pop[T any](s *Session, key string) (T, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	var zero T
 	rec, err := s.existing()
 	if err != nil {
@@ -149,8 +200,8 @@ func Pop[T any](s *Session, key string) (T, error) {
 // Set stores v under key, starting a session if there is none. v is
 // serialized now, so an unserializable value fails here.
 func (s *Session) Set(key string, v any) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	rec, err := s.edit()
 	if err != nil {
 		return err
@@ -161,8 +212,8 @@ func (s *Session) Set(key string, v any) error {
 // Remove removes key from the session. Removing a missing key does
 // nothing.
 func (s *Session) Remove(key string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	rec, err := s.existing()
 	if err != nil || rec == nil {
 		return err
@@ -172,8 +223,8 @@ func (s *Session) Remove(key string) error {
 
 // Clear removes all the session's data; the subject and metadata stay.
 func (s *Session) Clear() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	rec, err := s.existing()
 	if err != nil || rec == nil {
 		return err
@@ -184,16 +235,16 @@ func (s *Session) Clear() error {
 
 // Has reports whether the session holds key.
 func (s *Session) Has(key string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	s.load()
 	return s.rec != nil && s.rec.Has(key)
 }
 
 // Keys returns the keys of the session's data in ascending order.
 func (s *Session) Keys() ([]string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	s.load()
 	if s.rec == nil {
 		return nil, nil
@@ -204,8 +255,8 @@ func (s *Session) Keys() ([]string, error) {
 // Subject returns whom the session belongs to, or "" for an anonymous
 // session.
 func (s *Session) Subject() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	s.load()
 	if s.rec == nil {
 		return ""
@@ -215,8 +266,8 @@ func (s *Session) Subject() string {
 
 // Meta returns one metadata value of the session and whether it is set.
 func (s *Session) Meta(key string) (string, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	s.load()
 	if s.rec == nil {
 		return "", false
@@ -226,12 +277,17 @@ func (s *Session) Meta(key string) (string, bool) {
 
 // SetMeta sets a metadata value (small strings about the session, such as
 // how the user authenticated), starting a session if there is none. Keys
-// are 1 to 64 bytes, values at most 255 bytes, at most 16 entries.
+// are 1 to 64 bytes, values at most 255 bytes, at most 16 entries: a value
+// outside the limits is refused here with cookie.ErrBadRecord (truncate a
+// client-supplied one, such as a User-Agent).
 func (s *Session) SetMeta(key, value string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	rec, err := s.edit()
 	if err != nil {
+		return err
+	}
+	if err := rec.CheckMeta(key, value); err != nil {
 		return err
 	}
 	rec.SetMeta(key, value)
@@ -240,8 +296,8 @@ func (s *Session) SetMeta(key, value string) error {
 
 // DeleteMeta removes a metadata value.
 func (s *Session) DeleteMeta(key string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	rec, err := s.existing()
 	if err != nil || rec == nil {
 		return err
@@ -253,10 +309,24 @@ func (s *Session) DeleteMeta(key string) error {
 // IsNew reports whether the request brought no valid session: the session
 // is empty, or was started by this request.
 func (s *Session) IsNew() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	s.load()
 	return !s.fromCookie
+}
+
+// Err returns why the request's session could not be used, if it was
+// not for the cookie itself: the revocation set was unavailable (wrapping
+// cookie.ErrUnavailable) and Options.Unavailable is FailClosed. The session
+// then looks empty, and changing it fails with the same error, so that the
+// user's real session is not replaced during an outage; a handler can
+// answer 503 Service Unavailable. Login still works: it starts a new
+// session.
+func (s *Session) Err() error {
+	s.lock()
+	defer s.unlock()
+	s.load()
+	return s.unavailable
 }
 
 // Info describes a session's lifetime and token.
@@ -272,8 +342,8 @@ type Info struct {
 
 // Info describes the session, or returns the zero Info when there is none.
 func (s *Session) Info() Info {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	s.load()
 	if s.rec == nil {
 		return Info{}

@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -63,19 +64,44 @@ func (w *writer) Flush() { _ = w.FlushError() }
 
 // FlushError commits the session, then flushes, reporting an error if the
 // underlying writer cannot flush (what http.ResponseController.Flush
-// calls).
+// calls). A writer that cannot flush sends nothing, so the session is not
+// committed then.
 func (w *writer) FlushError() error {
+	if !supports[http.Flusher](w.ResponseWriter) && !supports[interface{ FlushError() error }](w.ResponseWriter) {
+		return fmt.Errorf("middleware: flush: %w", http.ErrNotSupported)
+	}
 	w.commit()
 	return http.NewResponseController(w.ResponseWriter).Flush()
 }
 
 // Hijack commits the session into the headers, then hands over the
 // connection (http.Hijacker). The headers are no longer sent by net/http
-// after a hijack: a handler that writes its own response (a WebSocket
-// upgrade) should copy the Set-Cookie values from Header() into it.
+// after a hijack: a handler that writes its own response should call
+// Session.Commit first and write the Set-Cookie lines it returns (a
+// WebSocket upgrader takes them as its response header). A writer that
+// cannot hijack (HTTP/2) leaves the session uncommitted.
 func (w *writer) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	if !supports[http.Hijacker](w.ResponseWriter) {
+		return nil, nil, fmt.Errorf("middleware: hijack: %w", http.ErrNotSupported)
+	}
 	w.commit()
 	return http.NewResponseController(w.ResponseWriter).Hijack()
+}
+
+// supports reports whether w, or a writer it wraps (Unwrap, as
+// http.ResponseController follows), implements T.
+func supports[T any](w http.ResponseWriter) bool {
+	for range 32 { // bounded: a wrapper chain is a few writers deep
+		if _, ok := w.(T); ok {
+			return true
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return false
+		}
+		w = u.Unwrap()
+	}
+	return false
 }
 
 // Unwrap returns the underlying writer, for http.ResponseController.

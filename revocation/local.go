@@ -336,7 +336,9 @@ func (l *Local) reserve() bool {
 // full logs and returns the ErrFull of a refused session revocation.
 func (l *Local) full(id ID) error {
 	l.logger.Warn("revocation: set full; revocation refused", "id", idPrefix(id), "capacity", l.max)
-	return fmt.Errorf("%w: %d entries; revocation of session %s… refused", ErrFull, l.max, idPrefix(id))
+	// The error names no session: callers log it, and logs must not carry
+	// session IDs (the set's own warning above has the short prefix).
+	return fmt.Errorf("%w: %d entries; a session revocation was refused", ErrFull, l.max)
 }
 
 // append queues r, if not nil, on the durable log and returns the sequence
