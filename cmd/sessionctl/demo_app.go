@@ -1,0 +1,312 @@
+package main
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"html/template"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/crumbhq/crumb/cookie"
+	"github.com/crumbhq/crumb/keyring"
+	"github.com/crumbhq/crumb/middleware"
+)
+
+// demoMaxBody caps a request body of the demo's JSON API.
+const demoMaxBody = 64 << 10
+
+// demoApp is the demo web application: an HTML page and a JSON API over
+// the middleware's session.
+type demoApp struct {
+	sessions *middleware.Manager
+	keys     keyring.Source
+}
+
+func newDemoApp(m *middleware.Manager, keys keyring.Source) http.Handler {
+	a := &demoApp{sessions: m, keys: keys}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", a.page)
+	mux.HandleFunc("GET /session", a.getSession)
+	mux.HandleFunc("POST /session", a.postSession)
+	mux.HandleFunc("POST /login", a.login)
+	mux.HandleFunc("POST /logout", a.logout)
+	mux.HandleFunc("POST /logout-all", a.logoutAll)
+	return mux
+}
+
+// demoSession is a session as GET /session shows it.
+type demoSession struct {
+	Subject      string                     `json:"subject,omitempty"`
+	Data         map[string]json.RawMessage `json:"data"`
+	Created      time.Time                  `json:"created"`
+	Issued       time.Time                  `json:"issued"`
+	IdleDeadline time.Time                  `json:"idle_deadline"`
+	Expires      time.Time                  `json:"expires"`
+	KeyID        string                     `json:"key_id"`
+	CookieBytes  int                        `json:"cookie_bytes"`
+	Chunks       int                        `json:"chunks"`
+}
+
+// describe returns the session as the demo shows it; ok is false when the
+// request brought no session.
+func describe(s *middleware.Session) (demoSession, bool) {
+	if s.IsNew() {
+		return demoSession{}, false
+	}
+	i := s.Info()
+	d := demoSession{
+		Subject: s.Subject(), Data: map[string]json.RawMessage{},
+		Created: i.Created.UTC(), Issued: i.Issued.UTC(), IdleDeadline: i.IdleDeadline.UTC(), Expires: i.Expires.UTC(),
+		KeyID: keyring.FormatID(i.KeyID), CookieBytes: i.CookieBytes, Chunks: i.Chunks,
+	}
+	keys, _ := s.Keys()
+	for _, k := range keys {
+		if v, err := middleware.Get[json.RawMessage](s, k); err == nil {
+			d.Data[k] = v
+		}
+	}
+	return d, true
+}
+
+// wantsHTML reports whether the client is a browser submitting the page's
+// forms (it asks for HTML): it gets a redirect to the page, scripts get
+// JSON.
+func wantsHTML(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "text/html")
+}
+
+// done answers a successful POST: back to the page for a browser, the
+// session (or {} without one) for a script.
+func (a *demoApp) done(w http.ResponseWriter, r *http.Request, flash string) {
+	s := middleware.From(r)
+	if wantsHTML(r) {
+		if flash != "" {
+			s.Set("flash", flash)
+		}
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "message": flash})
+}
+
+// fail answers an error: on the page as a flash for a browser, as JSON for
+// a script.
+func (a *demoApp) fail(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	if wantsHTML(r) && status != http.StatusRequestHeaderFieldsTooLarge {
+		if middleware.From(r).Set("flash", "error: "+msg) == nil {
+			http.Redirect(w, r, "/", http.StatusSeeOther)
+			return
+		}
+	}
+	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+func (a *demoApp) getSession(w http.ResponseWriter, r *http.Request) {
+	d, ok := describe(middleware.From(r))
+	if !ok {
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "no session"})
+		return
+	}
+	writeJSON(w, http.StatusOK, d)
+}
+
+func (a *demoApp) login(w http.ResponseWriter, r *http.Request) {
+	user := strings.TrimSpace(r.FormValue("user"))
+	if user == "" || len(user) > 64 {
+		a.fail(w, r, http.StatusBadRequest, "user must be 1 to 64 characters")
+		return
+	}
+	s := middleware.From(r)
+	if err := s.Login(user); err != nil {
+		a.fail(w, r, cookie.HTTPStatus(err), "login failed: "+err.Error())
+		return
+	}
+	a.done(w, r, "logged in as "+user)
+}
+
+// postSession merges a JSON object into the session data (API), or sets
+// one key from the page's form: a value, or random data of a given size to
+// see the cookie grow and split.
+func (a *demoApp) postSession(w http.ResponseWriter, r *http.Request) {
+	s := middleware.From(r)
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, demoMaxBody))
+	if err != nil {
+		a.fail(w, r, http.StatusRequestEntityTooLarge, "body over 64 KiB")
+		return
+	}
+	updates := map[string]json.RawMessage{}
+	// A JSON object (scripts; curl -d sends it as a form, so the body
+	// decides), or the page's form fields.
+	if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[') {
+		dec := json.NewDecoder(bytes.NewReader(trimmed))
+		if err := dec.Decode(&updates); err != nil || dec.More() || updates == nil {
+			a.fail(w, r, http.StatusBadRequest, "the body must be one JSON object")
+			return
+		}
+	} else {
+		form, err := url.ParseQuery(string(body))
+		key := strings.TrimSpace(form.Get("key"))
+		if err != nil || key == "" {
+			a.fail(w, r, http.StatusBadRequest, "send a JSON object, or the form fields key and value")
+			return
+		}
+		value := form.Get("value")
+		if n, err := strconv.Atoi(form.Get("random")); err == nil && n > 0 {
+			value = randomText(min(n, 16<<10))
+		}
+		b, _ := json.Marshal(value)
+		updates[key] = b
+	}
+	// What the keys held before, to put back if the session cannot be saved.
+	before := map[string]json.RawMessage{}
+	for k := range updates {
+		if v, err := middleware.Get[json.RawMessage](s, k); err == nil {
+			before[k] = v
+		}
+	}
+	for k, v := range updates {
+		var err error
+		if string(v) == "null" {
+			err = s.Remove(k)
+		} else {
+			err = s.Set(k, v)
+		}
+		if err != nil {
+			a.fail(w, r, http.StatusBadRequest, err.Error())
+			return
+		}
+	}
+	// Save now, so that a session too large for its cookies is answered
+	// here rather than only reported to the log.
+	if err := s.Save(); err != nil {
+		status := http.StatusRequestEntityTooLarge
+		if !errors.Is(err, middleware.ErrCookieTooLarge) && !errors.Is(err, cookie.ErrBadRecord) {
+			status = cookie.HTTPStatus(err)
+		}
+		for k := range updates { // nothing of a failed update stays
+			if v, ok := before[k]; ok {
+				s.Set(k, v)
+			} else {
+				s.Remove(k)
+			}
+		}
+		a.fail(w, r, status, "session not saved: "+err.Error())
+		return
+	}
+	a.done(w, r, "saved")
+}
+
+func (a *demoApp) logout(w http.ResponseWriter, r *http.Request) {
+	if err := middleware.From(r).Destroy(); err != nil {
+		a.fail(w, r, cookie.HTTPStatus(err), "logout did not complete: "+err.Error())
+		return
+	}
+	a.done(w, r, "logged out")
+}
+
+func (a *demoApp) logoutAll(w http.ResponseWriter, r *http.Request) {
+	if err := middleware.From(r).DestroyAll(); err != nil {
+		a.fail(w, r, cookie.HTTPStatus(err), "logout everywhere did not complete: "+err.Error())
+		return
+	}
+	a.done(w, r, "logged out everywhere")
+}
+
+// randomText returns n characters of random base64: data that does not
+// compress, to see the cookie grow.
+func randomText(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)[:n]
+}
+
+func (a *demoApp) page(w http.ResponseWriter, r *http.Request) {
+	s := middleware.From(r)
+	flash, _ := middleware.Pop[string](s, "flash")
+	d, ok := describe(s)
+	delete(d.Data, "flash")
+	var data []demoValue
+	for k, v := range d.Data {
+		data = append(data, demoValue{k, abbreviate(string(v), 120)})
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	demoPage.Execute(w, demoPageData{
+		Flash: flash, Session: ok, S: d, Data: data, Stats: a.sessions.Stats(),
+		PrimaryKey: keyring.FormatID(a.keys.Ring().Primary().ID),
+	})
+}
+
+type demoValue struct{ Key, Value string }
+
+type demoPageData struct {
+	Flash      string
+	Session    bool
+	S          demoSession
+	Data       []demoValue
+	Stats      middleware.Stats
+	PrimaryKey string
+}
+
+func abbreviate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "… (" + strconv.Itoa(len(s)) + " bytes)"
+}
+
+var demoPage = template.Must(template.New("demo").Funcs(template.FuncMap{
+	"ago": func(t time.Time) string { return time.Until(t).Round(time.Second).String() },
+}).Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>crumb demo</title>
+<style>
+body { font: 15px/1.5 system-ui, sans-serif; max-width: 46rem; margin: 2rem auto; padding: 0 1rem; color: #222 }
+table { border-collapse: collapse } td, th { padding: .2rem .8rem .2rem 0; text-align: left; vertical-align: top }
+code { font-size: 13px; word-break: break-all } .flash { background: #eef6ee; padding: .5rem 1rem }
+form { margin: .6rem 0 } input { font: inherit }
+</style></head>
+<body>
+<h1>crumb demo</h1>
+<p>A stateless session: the cookie <em>is</em> the session, sealed with XChaCha20-Poly1305. Logout is real: the session's ID goes into a revocation set.</p>
+{{if .Flash}}<p class="flash" id="flash">{{.Flash}}</p>{{end}}
+{{if .Session}}
+<h2>Your session</h2>
+<table id="session">
+<tr><th>user</th><td id="subject">{{if .S.Subject}}{{.S.Subject}}{{else}}(anonymous){{end}}</td></tr>
+<tr><th>cookie</th><td id="cookie">{{.S.CookieBytes}} bytes in {{.S.Chunks}} cookie(s)</td></tr>
+<tr><th>sealed with key</th><td id="key">{{.S.KeyID}}</td></tr>
+<tr><th>idle expiry</th><td>{{.S.IdleDeadline.Format "15:04:05 MST"}} (in {{ago .S.IdleDeadline}}; every write or touch moves it)</td></tr>
+<tr><th>absolute expiry</th><td>{{.S.Expires.Format "2006-01-02 15:04:05 MST"}} (in {{ago .S.Expires}}; nothing moves it)</td></tr>
+</table>
+<h3>Data</h3>
+{{if .Data}}<table>{{range .Data}}<tr><th>{{.Key}}</th><td><code>{{.Value}}</code></td></tr>{{end}}</table>{{else}}<p>(none)</p>{{end}}
+{{else}}
+<p id="subject">No session yet: log in or add some data.</p>
+{{end}}
+<h2>Do something</h2>
+<form method="post" action="/login"><input name="user" placeholder="user name" required> <button>Log in</button></form>
+<form method="post" action="/session"><input name="key" placeholder="key" required> <input name="value" placeholder="value"> <button>Add data</button></form>
+<form method="post" action="/session"><input type="hidden" name="key" value="blob"><input type="hidden" name="random" value="4000"> <button>Add 4 KB of random data (two cookies)</button></form>
+<form method="post" action="/logout"><button>Log out</button></form>
+<form method="post" action="/logout-all"><button>Log out everywhere</button></form>
+<h2>Server</h2>
+<p>Primary key <code>{{.PrimaryKey}}</code>. Sessions opened {{.Stats.Store.Opened}}, written {{.Stats.Written}} ({{.Stats.Chunked}} in several cookies),
+revoked sessions in the set {{.Stats.Store.Revocations.Sessions}}, rejected cookies: {{.Stats.Store.Invalid}} invalid, {{.Stats.Store.Revoked}} revoked,
+{{.Stats.Store.IdleExpired}} idle-expired.</p>
+<p>API: <code>curl -c jar -b jar -d user=ann URL/login</code>, <code>GET /session</code>, <code>POST /session</code> with a JSON object, <code>POST /logout</code>, <code>POST /logout-all</code>.</p>
+</body></html>
+`))

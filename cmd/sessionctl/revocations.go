@@ -1,0 +1,112 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/crumbhq/crumb/revocation"
+)
+
+// revocationsHelp describes the values of --revocations, for usage texts.
+const revocationsHelp = `SPEC names the revocation set the application uses:
+    PATH            a durable revocation file (revocation.NewLocal), such as
+                    /var/lib/myapp/revoked.log, or the same as a URL:
+                    file:///var/lib/myapp/revoked.log. The file is locked while
+                    in use: sessionctl cannot open it while the application
+                    holds it, and says so.
+    redis://…       a Redis revocation set (rediss:// with TLS): not available
+                    yet.`
+
+// revocationSpec is a parsed --revocations value: exactly one field is set.
+type revocationSpec struct {
+	path  string // a durable revocation file
+	redis bool   // a redis:// or rediss:// URL
+}
+
+// parseRevocationSpec parses a --revocations value. Values that name an
+// unknown backend are usage errors. The value is never quoted in errors: a
+// URL may carry a password.
+func parseRevocationSpec(spec string) (revocationSpec, error) {
+	if spec == "" {
+		return revocationSpec{}, usageErrorf("", "--revocations is empty: want a file path, or a redis:// URL")
+	}
+	scheme, _, ok := strings.Cut(spec, "://")
+	if !ok || !isScheme(scheme) {
+		return revocationSpec{path: spec}, nil
+	}
+	switch strings.ToLower(scheme) {
+	case "file":
+		u, err := url.Parse(spec)
+		if err != nil || u.Path == "" || (u.Host != "" && u.Host != "localhost") || u.RawQuery != "" || u.Fragment != "" {
+			return revocationSpec{}, usageErrorf("", "--revocations: a file URL is file:///absolute/path")
+		}
+		return revocationSpec{path: u.Path}, nil
+	case "redis", "rediss":
+		return revocationSpec{redis: true}, nil
+	}
+	return revocationSpec{}, usageErrorf("", "--revocations: unknown revocation backend %s: want a file path, or a redis:// or rediss:// URL", quoteArg(scheme))
+}
+
+// isScheme reports whether s is a URL scheme (RFC 3986 §3.1).
+func isScheme(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
+		case i > 0 && (r >= '0' && r <= '9' || r == '+' || r == '-' || r == '.'):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// openRevocations opens the revocation set named by spec. Only revoke
+// creates a missing file (create): a command that only reads must not
+// invent an empty set because of a typo in the path.
+func (c *cli) openRevocations(spec string, create bool) (revocation.Set, error) {
+	rs, err := parseRevocationSpec(spec)
+	if err != nil {
+		return nil, err
+	}
+	if rs.redis {
+		return nil, failf([]string{"use a durable revocation file (a path) for now"}, "redis revocation backend not available yet")
+	}
+	if !create {
+		if _, err := os.Stat(c.path(rs.path)); errors.Is(err, fs.ErrNotExist) {
+			return nil, failf([]string{"check the path: it must be the file the application uses; `sessionctl revoke` creates it"},
+				"revocation file %s does not exist", rs.path)
+		}
+	}
+	set, err := revocation.NewLocal(revocation.LocalOptions{
+		Path:          c.path(rs.path),
+		PruneInterval: -1, // one command, one process: no background pruning
+		Logger:        c.logger(),
+	})
+	switch {
+	case errors.Is(err, revocation.ErrLocked):
+		return nil, failf([]string{
+			"the application (or another sessionctl) has it open: only one process at a time owns a revocation file",
+			"revoke through the application while it runs, or stop it first",
+		}, "revocation file %s is locked by another process", rs.path)
+	case errors.Is(err, revocation.ErrCorrupt):
+		return nil, failf([]string{"the file was not changed: check the path"}, "%s is not a crumb revocation file", rs.path)
+	case err != nil:
+		return nil, fmt.Errorf("opening the revocation file: %w", err)
+	}
+	return set, nil
+}
+
+// closeRevocations closes a revocation set, warning if revocations made
+// through it may not have reached its file.
+func (c *cli) closeRevocations(set revocation.Set) {
+	if err := set.Close(); err != nil {
+		c.warnf("closing the revocation set: %v", err)
+	}
+}
