@@ -44,12 +44,13 @@ fuzz:
 	$(FUZZ) '^FuzzSplitObject$$' ./codec
 	$(FUZZ) '^FuzzAppendObjectKeys$$' ./codec
 
-## bench: run the benchmarks behind BENCHMARKS.md and regenerate it (not part of `make test`; ~15 min).
+## bench: run the benchmarks behind BENCHMARKS.md and regenerate it (not part of `make test`; ~17 min).
 BENCHCOUNT ?= 10
 BENCH = $(GO) test -run '^$$' -benchmem -count $(BENCHCOUNT)
 bench:
 	{ $(BENCH) -bench 'Token|Floor|Gorilla' ./internal/token && \
 	  $(BENCH) -bench 'CreateRead|Read' ./cookie && \
+	  $(BENCH) -bench 'Middleware' ./middleware && \
 	  $(BENCH) -bench 'Check$$|Revoke' ./revocation; } | tee bench.txt
 	$(GO) run ./internal/cmd/benchreport -command "make bench (BENCHCOUNT=$(BENCHCOUNT))" < bench.txt > BENCHMARKS.md.tmp
 	mv BENCHMARKS.md.tmp BENCHMARKS.md
