@@ -87,12 +87,12 @@ func isLoopbackHost(host string) bool {
 
 // addVary adds "Cookie" to the Vary header unless it is already listed.
 func addVary(h http.Header) {
-	for _, v := range h.Values("Vary") {
+	for _, v := range h["Vary"] { // canonical already: no lookup through CanonicalMIMEHeaderKey
 		for f := range strings.SplitSeq(v, ",") {
 			if f = strings.TrimSpace(f); f == "*" || strings.EqualFold(f, "Cookie") {
 				return
 			}
 		}
 	}
-	h.Add("Vary", "Cookie")
+	h["Vary"] = append(h["Vary"], "Cookie")
 }
