@@ -43,11 +43,12 @@ Options:
     --revocations SPEC   check the revocation set too: the path of a durable
                          revocation file (see ` + "`sessionctl help revoke`" + `).
                          The file is locked while in use, so it cannot be
-                         checked while the application holds it open
+                         checked while the application holds it open; like
+                         the application, opening it repairs a damaged tail
     --max-lifetime D     refuse a token created longer ago than D, as a store
-                         whose absolute timeout is D does (default 720h0m0s:
-                         long enough that the token's own expiry decides; pass
-                         the application's timeout to see what it accepts)
+                         whose absolute timeout is D does (default: no cap,
+                         the token's own expiry decides; pass the
+                         application's timeout to see what it accepts)
     --dictionary DICT    an application compression dictionary (written by
                          ` + "`sessionctl dict train`" + `); repeat for more. The built-in
                          one is always known

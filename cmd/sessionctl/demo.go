@@ -21,7 +21,7 @@ import (
 
 const demoUsage = `Usage:
     sessionctl demo [--addr ADDR] [--keyring FILE] [--revocations SPEC]
-                    [--state DIR] [--dev]
+                    [--state DIR] [--watch-interval D] [--dev]
 
 Serves a small web application on crumb's middleware, over plain HTTP, and
 prints its URL. Open it in a browser: the page shows the session, the size of
@@ -55,8 +55,10 @@ Options:
     --watch-interval D   how often the keyring file is checked for changes
                          (default 2s)
     --dev                log every request's session handling (debug
-                         level), and make a session change after the
-                         response headers panic
+                         level). The middleware always runs in its dev
+                         mode here (plain HTTP): cookies without Secure on
+                         loopback, and a session change after the response
+                         headers panics
 
 Examples:
     sessionctl demo
@@ -119,11 +121,16 @@ func runDemo(c *cli, args []string) error {
 	defer keys.Close()
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
+	quit, reloader := make(chan struct{}), make(chan struct{})
+	defer func() { signal.Stop(hup); close(quit); <-reloader }()
 	go func() {
-		for range hup {
-			if err := keys.Reload(); err != nil {
-				log.Error("keyring reload on SIGHUP failed; keeping the previous keys", "error", err)
+		defer close(reloader)
+		for {
+			select {
+			case <-hup:
+				keys.Reload() // the watcher logs a failure, and keeps the previous keys
+			case <-quit:
+				return
 			}
 		}
 	}()
@@ -152,8 +159,11 @@ func runDemo(c *cli, args []string) error {
 	if err != nil {
 		return withHints(fmt.Errorf("listening on %s: %w", *addr, err), "pick another address with --addr, or port 0 for a free one")
 	}
+	// Cross-origin protection: the demo's forms change the session, and a
+	// page on another port of this host is the same site for SameSite.
+	csrf := http.NewCrossOriginProtection()
 	srv := &http.Server{
-		Handler:           sessions.Handler(newDemoApp(sessions, keys)),
+		Handler:           csrf.Handler(sessions.Handler(newDemoApp(sessions, keys))),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),

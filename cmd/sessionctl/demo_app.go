@@ -82,31 +82,40 @@ func wantsHTML(r *http.Request) bool {
 	return strings.Contains(r.Header.Get("Accept"), "text/html")
 }
 
-// done answers a successful POST: back to the page for a browser, the
-// session (or {} without one) for a script.
-func (a *demoApp) done(w http.ResponseWriter, r *http.Request, flash string) {
-	s := middleware.From(r)
-	if wantsHTML(r) {
-		if flash != "" {
-			s.Set("flash", flash)
-		}
-		http.Redirect(w, r, "/", http.StatusSeeOther)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "message": flash})
+// demoMessages are the page's notices, named in its URL (/?m=login) after
+// a form post, so that showing one after a logout does not start a session
+// the way a flash message in the session would.
+var demoMessages = map[string]string{
+	"login": "Logged in.", "saved": "Saved.", "logout": "Logged out: the session is revoked.",
+	"logout-all": "Logged out everywhere: every session of the user is revoked.",
 }
 
-// fail answers an error: on the page as a flash for a browser, as JSON for
+// done answers a successful POST: back to the page for a browser, JSON for
 // a script.
+func (a *demoApp) done(w http.ResponseWriter, r *http.Request, code string) {
+	if wantsHTML(r) {
+		http.Redirect(w, r, "/?m="+code, http.StatusSeeOther)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "message": demoMessages[code]})
+}
+
+// fail answers an error: a short HTML page for a browser, JSON for a
+// script.
 func (a *demoApp) fail(w http.ResponseWriter, r *http.Request, status int, msg string) {
-	if wantsHTML(r) && status != http.StatusRequestHeaderFieldsTooLarge {
-		if middleware.From(r).Set("flash", "error: "+msg) == nil {
-			http.Redirect(w, r, "/", http.StatusSeeOther)
-			return
-		}
+	if wantsHTML(r) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(status)
+		demoError.Execute(w, msg)
+		return
 	}
 	writeJSON(w, status, map[string]string{"error": msg})
 }
+
+var demoError = template.Must(template.New("error").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>crumb demo: error</title></head>
+<body><p id="error">{{.}}</p><p><a href="/">Back</a></p></body></html>
+`))
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
@@ -126,9 +135,14 @@ func (a *demoApp) getSession(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *demoApp) login(w http.ResponseWriter, r *http.Request) {
-	user := strings.TrimSpace(r.FormValue("user"))
+	r.Body = http.MaxBytesReader(w, r.Body, demoMaxBody)
+	if err := r.ParseForm(); err != nil {
+		a.fail(w, r, http.StatusBadRequest, "the body must be a form under 64 KiB with the field user")
+		return
+	}
+	user := strings.TrimSpace(r.PostFormValue("user"))
 	if user == "" || len(user) > 64 {
-		a.fail(w, r, http.StatusBadRequest, "user must be 1 to 64 characters")
+		a.fail(w, r, http.StatusBadRequest, "user must be 1 to 64 bytes")
 		return
 	}
 	s := middleware.From(r)
@@ -136,7 +150,7 @@ func (a *demoApp) login(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, cookie.HTTPStatus(err), "login failed: "+err.Error())
 		return
 	}
-	a.done(w, r, "logged in as "+user)
+	a.done(w, r, "login")
 }
 
 // postSession merges a JSON object into the session data (API), or sets
@@ -216,7 +230,7 @@ func (a *demoApp) logout(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, cookie.HTTPStatus(err), "logout did not complete: "+err.Error())
 		return
 	}
-	a.done(w, r, "logged out")
+	a.done(w, r, "logout")
 }
 
 func (a *demoApp) logoutAll(w http.ResponseWriter, r *http.Request) {
@@ -224,7 +238,7 @@ func (a *demoApp) logoutAll(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, cookie.HTTPStatus(err), "logout everywhere did not complete: "+err.Error())
 		return
 	}
-	a.done(w, r, "logged out everywhere")
+	a.done(w, r, "logout-all")
 }
 
 // randomText returns n characters of random base64: data that does not
@@ -237,14 +251,15 @@ func randomText(n int) string {
 
 func (a *demoApp) page(w http.ResponseWriter, r *http.Request) {
 	s := middleware.From(r)
-	flash, _ := middleware.Pop[string](s, "flash")
+	flash := demoMessages[r.URL.Query().Get("m")]
 	d, ok := describe(s)
-	delete(d.Data, "flash")
 	var data []demoValue
 	for k, v := range d.Data {
 		data = append(data, demoValue{k, abbreviate(string(v), 120)})
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("X-Frame-Options", "DENY")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
 	demoPage.Execute(w, demoPageData{
 		Flash: flash, Session: ok, S: d, Data: data, Stats: a.sessions.Stats(),
 		PrimaryKey: keyring.FormatID(a.keys.Ring().Primary().ID),

@@ -189,6 +189,43 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("replayed cookie after logout: %d", status)
 	}
 
+	// The browser flow: a form post redirects to the page with a notice,
+	// and logging out leaves no session behind (no flash in the session).
+	br := newDemoClient(t, base)
+	br.http.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	form := func(path, body string, header ...string) *http.Response {
+		req, _ := http.NewRequest("POST", base+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Accept", "text/html")
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		resp, err := br.http.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	if resp := form("/login", "user=cat"); resp.StatusCode != 303 || resp.Header.Get("Location") != "/?m=login" {
+		t.Fatalf("form login: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if resp := form("/logout", ""); resp.StatusCode != 303 || len(br.cookies()) != 0 {
+		t.Fatalf("form logout: %d, cookies left %v", resp.StatusCode, br.cookies())
+	}
+	if status, _ := br.do("GET", "/session", "", ""); status != 401 {
+		t.Fatalf("a session after a browser logout: %d", status)
+	}
+	// Cross-origin form posts are refused (another port of this host is
+	// the same site for SameSite=Lax, so the cookie alone does not stop them).
+	form("/login", "user=cat")
+	if resp := form("/logout-all", "", "Sec-Fetch-Site", "cross-site", "Origin", "http://127.0.0.1:1"); resp.StatusCode != 403 {
+		t.Fatalf("cross-origin POST: %d", resp.StatusCode)
+	}
+	if status, v := br.do("GET", "/session", "", ""); status != 200 || v["subject"] != "cat" {
+		t.Fatalf("session after a refused cross-origin POST: %d %v", status, v)
+	}
+
 	// Logout everywhere: two devices of one user.
 	a, b := newDemoClient(t, base), newDemoClient(t, base)
 	a.do("POST", "/login", "application/x-www-form-urlencoded", "user=bob")

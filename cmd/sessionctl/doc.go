@@ -97,14 +97,21 @@
 //	been primary may have sealed tokens that are still alive: it is refused until
 //	--max-lifetime has passed since it was demoted, because retiring it earlier
 //	logs out whoever holds such a token. A key that has been primary but whose
-//	demotion time is unknown counts as demoted just now. A key never promoted
-//	sealed nothing and can be retired at once.
+//	demotion time is unknown is refused without --force: nobody can tell when
+//	its last token expires. A key never promoted sealed nothing and can be
+//	retired at once.
+//
+//	--max-lifetime must cover the application's longest session: its absolute
+//	timeout plus clock skew, plus the time the new keyring took to reach every
+//	node (nodes still holding the old keyring kept sealing with the old key).
+//	The default fits crumb's default timeouts only.
 //
 //	Options:
 //	    --keyring FILE     the keyring file (required)
 //	    --max-lifetime D   the longest a token can live: the cookie store's
-//	                       absolute timeout plus clock skew (default 12h1m0s, the
-//	                       defaults of 12h and 60s)
+//	                       absolute timeout plus clock skew and deployment time
+//	                       (default 12h1m0s: crumb's default 12h and 60s; set
+//	                       it to your application's)
 //	    --force            retire the key even if its tokens may still be alive
 //
 //	Examples:
@@ -195,11 +202,12 @@
 //	    --revocations SPEC   check the revocation set too: the path of a durable
 //	                         revocation file (see `sessionctl help revoke`).
 //	                         The file is locked while in use, so it cannot be
-//	                         checked while the application holds it open
+//	                         checked while the application holds it open; like
+//	                         the application, opening it repairs a damaged tail
 //	    --max-lifetime D     refuse a token created longer ago than D, as a store
-//	                         whose absolute timeout is D does (default 720h0m0s:
-//	                         long enough that the token's own expiry decides; pass
-//	                         the application's timeout to see what it accepts)
+//	                         whose absolute timeout is D does (default: no cap,
+//	                         the token's own expiry decides; pass the
+//	                         application's timeout to see what it accepts)
 //	    --dictionary DICT    an application compression dictionary (written by
 //	                         `sessionctl dict train`); repeat for more. The built-in
 //	                         one is always known
@@ -280,10 +288,14 @@
 //	    --dictionary DICT    an application compression dictionary, to read tokens
 //	                         compressed with it; repeat for more
 //	    --subject S          revoke every session of subject S instead of one token
-//	    --max-lifetime D     the longest a session of the application lives: the
-//	                         entries last that long, plus 60s of skew (default
-//	                         720h0m0s; tokens created longer ago are refused as
-//	                         expired, as by a store with that absolute timeout)
+//	    --max-lifetime D     the longest a session of the application lives
+//	                         (its absolute timeout). A token's entry lasts until
+//	                         the token's own expiry plus 60s of skew, capped at
+//	                         created + D; a --subject entry lasts D plus 60s.
+//	                         Default: no cap, so token entries last exactly as
+//	                         long as their tokens, and a --subject entry
+//	                         practically forever: pass the application's timeout
+//	                         with --subject
 //	    --json               print {"revoked": "session" or "subject", "session_id",
 //	                         "subject", "already", "before", "until"}, each field
 //	                         only when it applies
@@ -356,7 +368,7 @@
 //
 //	Usage:
 //	    sessionctl demo [--addr ADDR] [--keyring FILE] [--revocations SPEC]
-//	                    [--state DIR] [--dev]
+//	                    [--state DIR] [--watch-interval D] [--dev]
 //
 //	Serves a small web application on crumb's middleware, over plain HTTP, and
 //	prints its URL. Open it in a browser: the page shows the session, the size of
@@ -391,8 +403,10 @@
 //	    --watch-interval D   how often the keyring file is checked for changes
 //	                         (default 2s)
 //	    --dev                log every request's session handling (debug
-//	                         level), and make a session change after the
-//	                         response headers panic
+//	                         level). The middleware always runs in its dev
+//	                         mode here (plain HTTP): cookies without Secure on
+//	                         loopback, and a session change after the response
+//	                         headers panics
 //
 //	Examples:
 //	    sessionctl demo

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -58,13 +60,24 @@ func flagErrorText(err error) string {
 	}
 	// invalid value "x" for flag -ttl: reason
 	// invalid boolean value "x" for -json: reason
-	for _, sep := range []string{" for flag -", " for -"} {
-		if i := strings.Index(msg, sep); i >= 0 && strings.HasPrefix(msg, "invalid ") {
-			return msg[:i] + " for --" + msg[i+len(sep):]
+	// The value goes through quoteArg: it may be a secret or a token
+	// pasted after the wrong flag.
+	if m := flagValueError.FindStringSubmatch(msg); m != nil {
+		value, err := strconv.Unquote(m[2])
+		if err != nil {
+			value = m[2]
 		}
+		reason := m[4]
+		if value != "" {
+			reason = strings.ReplaceAll(reason, value, "…")
+		}
+		return "invalid " + m[1] + "value " + quoteArg(value) + " for --" + m[3] + ": " + reason
 	}
 	return msg
 }
+
+// flagValueError matches the flag package's invalid-value messages.
+var flagValueError = regexp.MustCompile(`^invalid (boolean )?value ("(?:[^"\\]|\\.)*") for (?:flag )?-([^:]+): (.*)$`)
 
 // wantArgs checks the number of positional arguments: from min to max
 // (max < 0: no limit). names describes them for the error message.

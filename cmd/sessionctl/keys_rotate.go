@@ -46,14 +46,21 @@ The primary key cannot be retired: promote another one first. A key that has
 been primary may have sealed tokens that are still alive: it is refused until
 --max-lifetime has passed since it was demoted, because retiring it earlier
 logs out whoever holds such a token. A key that has been primary but whose
-demotion time is unknown counts as demoted just now. A key never promoted
-sealed nothing and can be retired at once.
+demotion time is unknown is refused without --force: nobody can tell when
+its last token expires. A key never promoted sealed nothing and can be
+retired at once.
+
+--max-lifetime must cover the application's longest session: its absolute
+timeout plus clock skew, plus the time the new keyring took to reach every
+node (nodes still holding the old keyring kept sealing with the old key).
+The default fits crumb's default timeouts only.
 
 Options:
     --keyring FILE     the keyring file (required)
     --max-lifetime D   the longest a token can live: the cookie store's
-                       absolute timeout plus clock skew (default 12h1m0s, the
-                       defaults of 12h and 60s)
+                       absolute timeout plus clock skew and deployment time
+                       (default 12h1m0s: crumb's default 12h and 60s; set
+                       it to your application's)
     --force            retire the key even if its tokens may still be alive
 
 Examples:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"time"
 	"unicode/utf8"
@@ -88,6 +89,11 @@ func runMint(c *cli, args []string) error {
 	}
 	if err := wholeSeconds("idle", *idle, time.Second); err != nil {
 		return err
+	}
+	idleSet := false
+	fset.Visit(func(f *flag.Flag) { idleSet = idleSet || f.Name == "idle" })
+	if idleSet && *idle > *ttl {
+		return usageErrorf("", "--idle %v is longer than --ttl %v", *idle, *ttl)
 	}
 	if len(*subject) > token.MaxSubjectLen || !utf8.ValidString(*subject) {
 		return usageErrorf("", "--subject must be valid UTF-8 of at most %d bytes", token.MaxSubjectLen)

@@ -47,10 +47,14 @@ Options:
     --dictionary DICT    an application compression dictionary, to read tokens
                          compressed with it; repeat for more
     --subject S          revoke every session of subject S instead of one token
-    --max-lifetime D     the longest a session of the application lives: the
-                         entries last that long, plus 60s of skew (default
-                         720h0m0s; tokens created longer ago are refused as
-                         expired, as by a store with that absolute timeout)
+    --max-lifetime D     the longest a session of the application lives
+                         (its absolute timeout). A token's entry lasts until
+                         the token's own expiry plus 60s of skew, capped at
+                         created + D; a --subject entry lasts D plus 60s.
+                         Default: no cap, so token entries last exactly as
+                         long as their tokens, and a --subject entry
+                         practically forever: pass the application's timeout
+                         with --subject
     --json               print {"revoked": "session" or "subject", "session_id",
                          "subject", "already", "before", "until"}, each field
                          only when it applies

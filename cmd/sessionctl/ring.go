@@ -54,12 +54,18 @@ func (c *cli) loadKeyring(path string) (*keyringFile, error) {
 
 // save validates keys as a ring and atomically replaces the file with it,
 // unless the file changed since it was read (another rotation running at the
-// same time), in which case nothing is written.
+// same time), in which case nothing is written. The check and the
+// replacement happen under the keyring's lock file (FILE.lock).
 func (kf *keyringFile) save(keys []keyring.Key) error {
 	ring, err := keyring.NewRing(keys...)
 	if err != nil {
 		return fmt.Errorf("the new keyring is not valid, nothing was written: %w", err)
 	}
+	unlock, err := lockKeyring(kf.file)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	now, err := readFileBounded(kf.file, maxKeyringFile)
 	if err != nil {
 		return fmt.Errorf("re-reading the keyring before replacing it: %w", err)

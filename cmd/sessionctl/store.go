@@ -15,9 +15,11 @@ import (
 )
 
 // defaultReadLifetime is the default --max-lifetime of decode and revoke:
-// generous, so that the token's own absolute expiry decides, whatever the
-// application's absolute timeout.
-const defaultReadLifetime = 30 * 24 * time.Hour
+// no cap in practice (100 years), so that the token's own absolute expiry
+// decides, whatever the application's absolute timeout — a cap shorter than
+// a token's life would make decode misreport its expiry and a revocation
+// entry lapse while the token still lives.
+const defaultReadLifetime = 100 * 365 * 24 * time.Hour
 
 // maxDictionaryFile caps a dictionary file, in bytes: far above the 64 KiB of
 // content a dictionary may have, plus its entropy tables.

@@ -58,7 +58,7 @@ func (c *cli) help(args []string) int {
 		return c.report(err)
 	}
 	if len(rest) > 0 {
-		return c.report(usageErrorf("", "help takes one command, got %q", strings.Join(args, " ")))
+		return c.report(usageErrorf("", "help takes one command, got %s", quoteArg(strings.Join(args, " "))))
 	}
 	if cmd.run == nil {
 		c.printGroupUsage(c.stdout, cmd.name)
