@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -307,4 +308,40 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestDemoReloadsOnSIGHUP: with a watch interval too long to matter, a
+// SIGHUP makes the demo load the rotated keyring.
+func TestDemoReloadsOnSIGHUP(t *testing.T) {
+	state := t.TempDir()
+	base, _ := startDemo(t, "--state", state, "--watch-interval", "1h")
+	kr := filepath.Join(state, "keyring.json")
+	var out bytes.Buffer
+	cl := &cli{stdin: strings.NewReader(""), stdout: &out, stderr: io.Discard, now: time.Now}
+	if cl.dispatch([]string{"keys", "add", "--keyring", kr}) != 0 {
+		t.Fatal("keys add")
+	}
+	newID := strings.TrimSpace(out.String())
+	if cl.dispatch([]string{"keys", "promote", "--keyring", kr, newID}) != 0 {
+		t.Fatal("keys promote")
+	}
+	c := newDemoClient(t, base)
+	login := func() any {
+		c.do("POST", "/login", "application/x-www-form-urlencoded", "user=ann")
+		_, v := c.do("GET", "/session", "", "")
+		return v["key_id"]
+	}
+	if id := login(); id == newID {
+		t.Fatal("the new key was used before any reload")
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for login() != newID {
+		if time.Now().After(deadline) {
+			t.Fatal("SIGHUP did not reload the keyring")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
