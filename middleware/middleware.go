@@ -20,6 +20,7 @@ type Manager struct {
 	dev         bool
 	failOpen    bool
 	onError     func(*http.Request, error)
+	legacy      LegacyReader
 	log         *slog.Logger
 	scope       string // "; Path=…; Domain=…"
 	flagsSecure string // "; HttpOnly; Secure; SameSite=…; Partitioned"
@@ -43,6 +44,7 @@ func New(o Options) (*Manager, error) {
 		dev:        o.Dev,
 		failOpen:   o.Unavailable == FailOpen,
 		onError:    o.OnError,
+		legacy:     o.Legacy,
 		log:        o.Logger,
 	}
 	m.attributes(&o)
@@ -126,13 +128,14 @@ type Stats struct {
 	BadChunks uint64 // chunk sets rejected (mixed generations, malformed, orphans)
 	Late      uint64 // session changes after the headers were sent
 	Failed    uint64 // sessions that could not be saved (too large, revocation unavailable)
+	Migrated  uint64 // legacy cookies turned into crumb sessions (Options.Legacy)
 	// Store holds the store's counters: sessions opened, reissued,
 	// rejected by reason, and the revocation set's size.
 	Store cookie.Stats
 }
 
 type counters struct {
-	written, cleared, chunked, duplicate, badChunks, late, failed atomic.Uint64
+	written, cleared, chunked, duplicate, badChunks, late, failed, migrated atomic.Uint64
 }
 
 // Stats returns a snapshot of the middleware's and the store's counters.
@@ -141,6 +144,6 @@ func (m *Manager) Stats() Stats {
 	return Stats{
 		Written: c.written.Load(), Cleared: c.cleared.Load(), Chunked: c.chunked.Load(),
 		Duplicate: c.duplicate.Load(), BadChunks: c.badChunks.Load(), Late: c.late.Load(),
-		Failed: c.failed.Load(), Store: m.store.Stats(),
+		Failed: c.failed.Load(), Migrated: c.migrated.Load(), Store: m.store.Stats(),
 	}
 }

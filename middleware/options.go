@@ -1,6 +1,7 @@
 package middleware
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -110,9 +111,29 @@ type Options struct {
 	// alerts. It must be safe for concurrent use.
 	OnError func(r *http.Request, err error)
 
+	// Legacy, if set, reads cookies written by the session library the
+	// application is migrating from (package cookie/gorilla reads
+	// gorilla/securecookie's): a request whose cookie is not a crumb token
+	// but a valid legacy cookie gets its data as a new crumb session,
+	// written back in crumb's format on the same response, so users stay
+	// logged in across the switch. Remove it once the legacy cookies have
+	// expired.
+	Legacy LegacyReader
+
 	// Logger receives the middleware's logs. Default slog.Default(). Logs
 	// never contain token bytes or session IDs.
 	Logger *slog.Logger
+}
+
+// LegacyReader reads a session cookie written by another library, for
+// migrating to crumb without logging users out (Options.Legacy).
+type LegacyReader interface {
+	// ReadLegacy authenticates and decodes the value of the cookie name,
+	// and returns its session: the subject (or "") and the data for
+	// cookie.Record.SetData (a map for key access; nil for none). Any
+	// error means it is not a valid legacy cookie: tampered, expired, or
+	// not one at all. It must bound what it decodes.
+	ReadLegacy(ctx context.Context, name, value string) (subject string, data any, err error)
 }
 
 // Cookie name prefixes with rules of their own (RFC 6265bis §4.1.3).

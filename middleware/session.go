@@ -115,12 +115,37 @@ func (s *Session) open() {
 		} else {
 			s.unavailable = err
 		}
+	case errors.Is(err, cookie.ErrInvalid) && m.legacy != nil && s.in.chunks == 1 && s.openLegacy():
+		// A cookie of the library the application migrates from: its data
+		// is now a new crumb session, written back on this response.
 	default:
 		// Invalid, expired, revoked or too large: no session, and the
 		// cookie goes. The store counts the reasons (Stats).
 		s.clear = true
 		s.note(slog.LevelDebug, "middleware: session cookie rejected", err, false)
 	}
+}
+
+// openLegacy tries the request's cookie as a legacy session and, if it is
+// one, starts a crumb session with its data.
+func (s *Session) openLegacy() bool {
+	m := s.m
+	subject, data, err := m.legacy.ReadLegacy(s.req.Context(), m.name, s.in.token)
+	if err != nil {
+		s.note(slog.LevelDebug, "middleware: session cookie rejected, also as a legacy cookie", err, false)
+		return false
+	}
+	rec, err := m.store.NewRecord(cookie.CreateOptions{Subject: subject})
+	if err == nil && data != nil {
+		err = rec.SetData(data)
+	}
+	if err != nil {
+		s.note(slog.LevelWarn, "middleware: a legacy session could not be converted", err, true)
+		return false
+	}
+	s.rec, s.fromCookie = rec, true
+	m.stats.migrated.Add(1)
+	return true
 }
 
 // late reports a change after the headers were sent.
