@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Installs what `make test` needs when it is missing, so that the test command
 # works on a fresh machine (Go and apt available): a C compiler (go test -race
-# needs cgo) and Chromium (the browser test). System packages for other
-# integration tests (redis-server) are added here by the issues that bring
-# those tests.
+# needs cgo), Chromium (the browser test) and Redis (the Redis revocation
+# set's integration tests).
 set -euo pipefail
 
 # apt_install PKG...: install Debian packages, or explain why it cannot.
@@ -45,6 +44,15 @@ if ! command -v chromium >/dev/null 2>&1 &&
 	! command -v chromium-browser >/dev/null 2>&1 &&
 	! command -v google-chrome >/dev/null 2>&1; then
 	apt_install chromium
+fi
+
+# The Redis revocation set's tests (revocation/redisset, cmd/sessionctl)
+# start redis-server processes of their own on loopback ports, and build a
+# Cluster with redis-cli --cluster create. Debian's redis-server brings both
+# (redis-cli is in redis-tools, which it depends on); Valkey's will do too.
+if { ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; } &&
+	{ ! command -v valkey-server >/dev/null 2>&1 || ! command -v valkey-cli >/dev/null 2>&1; }; then
+	apt_install redis-server
 fi
 
 # Download modules up front so a network problem is reported here, clearly.

@@ -69,8 +69,10 @@ Examples:
 `
 
 // revocationsHelpIndented is revocationsHelp under the option it belongs to.
-const revocationsHelpIndented = `                         SPEC is a revocation file path; redis:// URLs
-                         are not available yet`
+const revocationsHelpIndented = `                         SPEC is a revocation file path, or a redis:// URL
+                         for several instances (see sessionctl help revoke);
+                         with Redis, add ?outbox=PATH so that logouts made
+                         while Redis is down are kept and delivered later`
 
 // demoCookie is the demo's cookie name: localhost cookies are shared by
 // every port, so it avoids the common "session".
@@ -169,7 +171,7 @@ func runDemo(c *cli, args []string) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	fmt.Fprintf(c.stdout, "crumb demo: http://%s/\n", ln.Addr())
-	fmt.Fprintf(c.stdout, "keyring %s (reloaded on change and SIGHUP), revocations %s; Ctrl-C stops\n", *keyringPath, *revSpec)
+	fmt.Fprintf(c.stdout, "keyring %s (reloaded on change and SIGHUP), revocations %s; Ctrl-C stops\n", *keyringPath, redactSpec(*revSpec))
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {

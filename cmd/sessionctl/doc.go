@@ -277,8 +277,17 @@
 //	                    file:///var/lib/myapp/revoked.log. The file is locked while
 //	                    in use: sessionctl cannot open it while the application
 //	                    holds it, and says so.
-//	    redis://…       a Redis revocation set (rediss:// with TLS): not available
-//	                    yet.
+//	    redis://…       a Redis revocation set that several instances share,
+//	                    redis://[USER:PASSWORD@]HOST[:PORT][/DB] (rediss:// for
+//	                    TLS), with options as URL parameters, among them
+//	                    outbox=PATH (a durable file for revocations made while
+//	                    Redis is down; without it such a revocation fails),
+//	                    prefix=P (the key prefix, default crumb:), master=NAME
+//	                    (Sentinel), addr=HOST:PORT (more nodes: Cluster), ca=PATH
+//	                    (for rediss), policy=closed|open and max_staleness=30s;
+//	                    the package revocation/redisset (ParseSpec) lists them
+//	                    all. The URL, which may hold a password, is never
+//	                    echoed.
 //
 //	Options:
 //	    --revocations SPEC   the revocation set (required; see above)
@@ -395,8 +404,10 @@
 //	    --keyring FILE       the keyring file (default STATE/keyring.json,
 //	                         generated when missing)
 //	    --revocations SPEC   the revocation set (default STATE/revocations.log)
-//	                         SPEC is a revocation file path; redis:// URLs
-//	                         are not available yet
+//	                         SPEC is a revocation file path, or a redis:// URL
+//	                         for several instances (see sessionctl help revoke);
+//	                         with Redis, add ?outbox=PATH so that logouts made
+//	                         while Redis is down are kept and delivered later
 //	    --state DIR          the state directory (default
 //	                         $XDG_STATE_HOME/sessionctl/demo, or
 //	                         ~/.local/state/sessionctl/demo)

@@ -1,14 +1,20 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"net/url"
 	"os"
 	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/crumbhq/crumb/revocation"
+	"github.com/crumbhq/crumb/revocation/redisset"
 )
 
 // revocationsHelp describes the values of --revocations, for usage texts.
@@ -18,8 +24,17 @@ const revocationsHelp = `SPEC names the revocation set the application uses:
                     file:///var/lib/myapp/revoked.log. The file is locked while
                     in use: sessionctl cannot open it while the application
                     holds it, and says so.
-    redis://…       a Redis revocation set (rediss:// with TLS): not available
-                    yet.`
+    redis://…       a Redis revocation set that several instances share,
+                    redis://[USER:PASSWORD@]HOST[:PORT][/DB] (rediss:// for
+                    TLS), with options as URL parameters, among them
+                    outbox=PATH (a durable file for revocations made while
+                    Redis is down; without it such a revocation fails),
+                    prefix=P (the key prefix, default crumb:), master=NAME
+                    (Sentinel), addr=HOST:PORT (more nodes: Cluster), ca=PATH
+                    (for rediss), policy=closed|open and max_staleness=30s;
+                    the package revocation/redisset (ParseSpec) lists them
+                    all. The URL, which may hold a password, is never
+                    echoed.`
 
 // revocationSpec is a parsed --revocations value: exactly one field is set.
 type revocationSpec struct {
@@ -76,7 +91,7 @@ func (c *cli) openRevocations(spec string, create bool) (revocation.Set, error) 
 		return nil, err
 	}
 	if rs.redis {
-		return nil, failf([]string{"use a durable revocation file (a path) for now"}, "redis revocation backend not available yet")
+		return c.openRedis(spec)
 	}
 	if !create {
 		if _, err := os.Stat(c.path(rs.path)); errors.Is(err, fs.ErrNotExist) {
@@ -101,6 +116,76 @@ func (c *cli) openRevocations(spec string, create bool) (revocation.Set, error) 
 		return nil, fmt.Errorf("opening the revocation file: %w", err)
 	}
 	return set, nil
+}
+
+var quietRedisClient sync.Once
+
+type silentLogger struct{}
+
+func (silentLogger) Printf(context.Context, string, ...any) {}
+
+// redisStartTimeout bounds connecting to Redis and loading its revocations.
+const redisStartTimeout = 30 * time.Second
+
+// openRedis opens the Redis revocation set of a redis:// or rediss:// spec.
+// Without an outbox parameter a revocation Redis does not take fails (the
+// command reports it) rather than waiting in a file nobody delivers.
+func (c *cli) openRedis(spec string) (revocation.Set, error) {
+	o, err := redisset.ParseSpec(spec)
+	if err != nil {
+		return nil, usageErrorf("", "--revocations: %s", strings.TrimPrefix(err.Error(), redisset.ErrBadOptions.Error()+": "))
+	}
+	if o.OutboxPath == "" {
+		o.NoOutbox = true
+	} else {
+		o.OutboxPath = c.path(o.OutboxPath)
+	}
+	if o.CAFile != "" {
+		o.CAFile = c.path(o.CAFile)
+	}
+	o.Logger = c.logger()
+	quietRedisClient.Do(func() {
+		// go-redis logs connection-pool failures through a global logger
+		// of its own, straight to standard error; the Set's logger and the
+		// command's errors already report them.
+		redis.SetLogger(silentLogger{})
+	})
+	ctx, cancel := context.WithTimeout(c.context(), redisStartTimeout)
+	defer cancel()
+	set, err := redisset.New(ctx, o)
+	switch {
+	case errors.Is(err, redisset.ErrBadOptions):
+		return nil, usageErrorf("", "--revocations: %s", strings.TrimPrefix(err.Error(), redisset.ErrBadOptions.Error()+": "))
+	case errors.Is(err, redisset.ErrEvictionPolicy):
+		return nil, withHints(err,
+			"set it to noeviction: redis-cli CONFIG SET maxmemory-policy noeviction, and in redis.conf",
+			"or add allow_eviction=true to the URL to run anyway, at the risk of logged-out sessions coming back")
+	case errors.Is(err, revocation.ErrLocked):
+		return nil, withHints(err, "each process needs its own outbox= file")
+	case errors.Is(err, redisset.ErrUnavailable):
+		return nil, withHints(err, "check that Redis runs at that address and that the user name, password and TLS settings are right")
+	case err != nil:
+		return nil, err
+	}
+	return set, nil
+}
+
+// redactSpec returns spec fit to print: a URL's password, and the values
+// of its password parameters, replaced by "xxxxx".
+func redactSpec(spec string) string {
+	u, err := url.Parse(spec)
+	if err != nil || u.Scheme == "" {
+		return spec // a path
+	}
+	if q, err := url.ParseQuery(u.RawQuery); err == nil {
+		for k := range q {
+			if strings.Contains(strings.ToLower(k), "password") {
+				q.Set(k, "xxxxx")
+			}
+		}
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
 }
 
 // closeRevocations closes a revocation set, warning if revocations made

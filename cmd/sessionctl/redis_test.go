@@ -1,0 +1,152 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/url"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/crumbhq/crumb/internal/testdep"
+)
+
+// startRedisServer runs redis-server on a free loopback port in a
+// temporary directory until the test ends, and returns its address.
+func startRedisServer(t *testing.T) string {
+	t.Helper()
+	bin := testdep.Binary(t, "redis-server", "valkey-server")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	dir := t.TempDir()
+	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", dir,
+		"--save", "", "--appendonly", "no", "--protected-mode", "no",
+		"--logfile", filepath.Join(dir, "redis.log"), "--maxmemory-policy", "noeviction")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-exited
+	})
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	c := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
+	defer c.Close()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		err := c.Ping(ctx).Err()
+		cancel()
+		if err == nil {
+			return addr
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("redis-server did not answer: %v", err)
+		}
+		select {
+		case <-exited:
+			t.Fatal("redis-server exited")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// TestRevocationsOnRedis runs revoke and decode with --revocations
+// redis://…: a token revoked through Redis is reported revoked, by token and
+// by subject.
+func TestRevocationsOnRedis(t *testing.T) {
+	addr := startRedisServer(t)
+	dir := t.TempDir()
+	run := func(want int, args ...string) string {
+		t.Helper()
+		var out, errb bytes.Buffer
+		c := &cli{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, dir: dir, now: time.Now}
+		if got := c.dispatch(args); got != want {
+			t.Fatalf("sessionctl %s: exit status %d, want %d\n%s%s", strings.Join(args, " "), got, want, out.String(), errb.String())
+		}
+		return out.String() + errb.String()
+	}
+	spec := "redis://" + addr + "/0?prefix=cli:"
+	run(0, "keys", "generate", "--keyring", "keyring.json")
+	tok := strings.TrimSpace(run(0, "mint", "--keyring", "keyring.json", "--name", "session", "--subject", "ann"))
+	run(0, "decode", "--revocations", spec, "--keyring", "keyring.json", "--name", "session", tok)
+	run(0, "revoke", "--revocations", spec, "--keyring", "keyring.json", "--name", "session", tok)
+	if out := run(1, "decode", "--revocations", spec, "--keyring", "keyring.json", "--name", "session", tok); !strings.Contains(out, "revoked") {
+		t.Errorf("decode of a revoked token: %s", out)
+	}
+	// By subject, with an outbox.
+	tok2 := strings.TrimSpace(run(0, "mint", "--keyring", "keyring.json", "--name", "session", "--subject", "bea"))
+	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second))) // one-second resolution
+	run(0, "revoke", "--revocations", spec+"&outbox=cli.outbox", "--subject", "bea")
+	if out := run(1, "decode", "--revocations", spec, "--keyring", "keyring.json", "--name", "session", tok2); !strings.Contains(out, "revoked") {
+		t.Errorf("decode of a token whose subject was revoked: %s", out)
+	}
+	c := redis.NewClient(&redis.Options{Addr: addr})
+	defer c.Close()
+	keys, err := c.Keys(context.Background(), "cli:{rev}:*").Result()
+	if err != nil || len(keys) != 3 {
+		t.Errorf("keys in Redis: %v, %v; want a session, a subject and the stream", keys, err)
+	}
+}
+
+func TestRedactSpec(t *testing.T) {
+	for in, want := range map[string]string{
+		"revoked.log":                                "revoked.log",
+		"/var/lib/app/revoked.log":                   "/var/lib/app/revoked.log",
+		"redis://admin:hunter2@host:6379/0":          "redis://admin:xxxxx@host:6379/0",
+		"redis://host?sentinel_password=hunter2":     "redis://host?sentinel_password=xxxxx",
+		"rediss://:hunter2@host/1?outbox=%2Ftmp%2Fo": "rediss://:xxxxx@host/1?outbox=%2Ftmp%2Fo",
+	} {
+		if got := redactSpec(in); got != want {
+			t.Errorf("redactSpec(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestDemoOnRedis runs two demo instances on one Redis with one keyring: a
+// user logs in on A and out on A; the old cookie, replayed to B, is no
+// session there.
+func TestDemoOnRedis(t *testing.T) {
+	addr := startRedisServer(t)
+	state := t.TempDir()
+	spec := func(name string) string {
+		return "redis://" + addr + "/0?outbox=" + url.QueryEscape(filepath.Join(state, name+".outbox"))
+	}
+	baseA, _ := startDemo(t, "--state", state, "--revocations", spec("a"))
+	baseB, _ := startDemo(t, "--state", t.TempDir(), "--keyring", filepath.Join(state, "keyring.json"), "--revocations", spec("b"))
+	a := newDemoClient(t, baseA)
+	if status, _ := a.do("POST", "/login", "application/x-www-form-urlencoded", "user=ann"); status != 200 && status != 303 {
+		t.Fatalf("login: %d", status)
+	}
+	old := a.cookies()
+	b := newDemoClient(t, baseB)
+	ub, _ := url.Parse(baseB)
+	b.http.Jar.SetCookies(ub, old)
+	if status, v := b.do("GET", "/session", "", ""); status != 200 {
+		t.Fatalf("B does not see A's session: %d %v", status, v)
+	}
+	a.do("POST", "/logout", "", "")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		b.http.Jar.SetCookies(ub, old)
+		status, _ := b.do("GET", "/session", "", "")
+		if status == 401 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("B still serves the logged-out cookie: %d", status)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

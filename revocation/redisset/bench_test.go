@@ -1,0 +1,105 @@
+package redisset
+
+import (
+	"fmt"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/crumbhq/crumb/revocation"
+)
+
+// BenchmarkCheck compares Check on a Set whose replica holds 10^6 session
+// entries with revocation.Local holding the same entries, in the same run:
+// a hit (a revoked ID) and a miss. The replica is filled through the path
+// the tailer applies stream records with, skipping the network: this
+// measures the lookup, not loading. It starts its own redis-server.
+func BenchmarkCheck(b *testing.B) {
+	srv := startRedis(b)
+	o := testOptions(b, srv.addr())
+	o.OutboxPath, o.NoOutbox = "", true
+	o.Logger = nil
+	s := newSet(b, o)
+	l, err := revocation.NewLocal(revocation.LocalOptions{PruneInterval: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+
+	const n = 1_000_000
+	now := time.Now()
+	until := now.Add(time.Hour)
+	var hit, miss [4096]revocation.Query
+	for i := range n {
+		id := newID()
+		if err := s.rep.applySession(id, secs(until)); err != nil {
+			b.Fatal(err)
+		}
+		if err := l.RevokeSession(bg, id, until); err != nil {
+			b.Fatal(err)
+		}
+		if j := i * 7919 % n; j < len(hit) {
+			hit[j] = revocation.Query{ID: id, Issued: now, Created: now}
+		}
+	}
+	for i := range hit {
+		if hit[i].ID == (revocation.ID{}) {
+			hit[i] = hit[0]
+		}
+		miss[i] = revocation.Query{ID: newID(), Issued: now, Created: now}
+	}
+	for _, set := range []struct {
+		name string
+		s    revocation.Set
+	}{{"redisset", s}, {"local", l}} {
+		for _, c := range []struct {
+			name string
+			qs   *[4096]revocation.Query
+			want revocation.Verdict
+		}{{"hit", &hit, revocation.SessionRevoked}, {"miss", &miss, revocation.NotRevoked}} {
+			runtime.GC() // not on the clock of the first sub-benchmark
+			b.Run(fmt.Sprintf("%s/entries=%d/%s", set.name, n, c.name), func(b *testing.B) {
+				b.ReportAllocs()
+				i := 0
+				for b.Loop() {
+					if v, err := set.s.Check(bg, c.qs[i&4095], now); v != c.want || err != nil {
+						b.Fatalf("verdict %v, %v; want %v", v, err, c.want)
+					}
+					i++
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkRevokeSession measures a revocation against a live redis-server
+// on loopback (the script: merge, SET PXAT, XADD), one at a time and from
+// every CPU. It starts its own redis-server.
+func BenchmarkRevokeSession(b *testing.B) {
+	srv := startRedis(b)
+	o := testOptions(b, srv.addr())
+	o.Logger = nil
+	s := newSet(b, o)
+	until := time.Now().Add(time.Hour)
+	b.Run("serial", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := s.RevokeSession(bg, newID(), until); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("parallel", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if err := s.RevokeSession(bg, newID(), until); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	})
+	if st := s.Status(); st.Pending != 0 || st.Down {
+		b.Errorf("revocations went to the outbox: %+v", st)
+	}
+}

@@ -1,0 +1,259 @@
+package redisset
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+)
+
+// The outbox file format. All integers little-endian; times are uint32
+// seconds since the Unix epoch.
+//
+//	header (16 bytes): magic "CRUMBOBX" || version 1 || 7 zero bytes
+//	records, each: kind (1) || body length (2) || body || CRC-32C (4) of
+//	               kind || length || body
+//	  session 's' (20 bytes): id (16) || until (4)
+//	  token   't' (32 bytes): id (16) || before (4) || effective (4) || until (4) || at (4)
+//	  subject 'u' (40 bytes): SHA-256 of the subject (32) || before (4) || until (4)
+const (
+	outboxMagic   = "CRUMBOBX"
+	outboxVersion = 1
+	outboxHeader  = 16
+	frameOverhead = 1 + 2 + 4
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+func bodySize(kind byte) int {
+	switch kind {
+	case kindSession:
+		return 20
+	case kindToken:
+		return 32
+	case kindSubject:
+		return 40
+	}
+	return -1
+}
+
+// appendRecord appends c, framed, to dst.
+func appendRecord(dst []byte, c *call) []byte {
+	start := len(dst)
+	dst = append(dst, c.kind, 0, 0)
+	le := binary.LittleEndian
+	switch c.kind {
+	case kindSession:
+		dst = append(dst, c.id[:]...)
+		dst = le.AppendUint32(dst, c.until)
+	case kindToken:
+		dst = append(dst, c.id[:]...)
+		dst = le.AppendUint32(dst, c.before)
+		dst = le.AppendUint32(dst, c.eff)
+		dst = le.AppendUint32(dst, c.until)
+		dst = le.AppendUint32(dst, c.at)
+	case kindSubject:
+		dst = append(dst, c.skey[:]...)
+		dst = le.AppendUint32(dst, c.before)
+		dst = le.AppendUint32(dst, c.until)
+	}
+	le.PutUint16(dst[start+1:], uint16(len(dst)-start-3))
+	return le.AppendUint32(dst, crc32.Checksum(dst[start:], castagnoli))
+}
+
+// parseRecord decodes the record at the start of b, or reports !ok when b
+// does not start with a complete, valid record.
+func parseRecord(b []byte) (c call, size int, ok bool) {
+	if len(b) < frameOverhead {
+		return c, 0, false
+	}
+	kind := b[0]
+	n := int(binary.LittleEndian.Uint16(b[1:3]))
+	if n != bodySize(kind) || len(b) < frameOverhead+n {
+		return c, 0, false
+	}
+	size = frameOverhead + n
+	if crc32.Checksum(b[:3+n], castagnoli) != binary.LittleEndian.Uint32(b[3+n:size]) {
+		return c, 0, false
+	}
+	body, le := b[3:3+n], binary.LittleEndian
+	c.kind = kind
+	switch kind {
+	case kindSession:
+		copy(c.id[:], body)
+		c.until = le.Uint32(body[16:])
+	case kindToken:
+		copy(c.id[:], body)
+		c.before, c.eff, c.until, c.at = le.Uint32(body[16:]), le.Uint32(body[20:]), le.Uint32(body[24:]), le.Uint32(body[28:])
+	case kindSubject:
+		copy(c.skey[:], body)
+		c.before, c.until = le.Uint32(body[32:]), le.Uint32(body[36:])
+	}
+	return c, size, true
+}
+
+// outbox holds the revocations acknowledged while Redis could not take
+// them: in memory (pending) and in a file, appended and fsynced before the
+// Revoke call returns. The file is emptied (truncated to its header) only
+// when every pending call has been delivered; delivery is idempotent, so a
+// crash between delivering and truncating only delivers some calls twice.
+type outbox struct {
+	mu      sync.Mutex
+	path    string
+	f       *os.File // nil after close
+	pending []call
+	size    int64
+	failed  error // a write or sync failure: permanent for this outbox
+	buf     []byte
+}
+
+// openOutbox opens (creating it 0600) and locks the outbox at path, and
+// returns it with the calls it holds. Damaged bytes (a torn tail after a
+// crash, a bad checksum) are skipped; damaged reports how many.
+func openOutbox(path string) (o *outbox, damaged int, err error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%w: %w", ErrOutbox, err)
+	}
+	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%w: %w", ErrOutbox, err)
+	}
+	if err := lockOutbox(f, abs); err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	fail := func(err error) (*outbox, int, error) {
+		unlockOutbox(f)
+		return nil, 0, err
+	}
+	b, err := io.ReadAll(io.LimitReader(f, 1<<30))
+	if err != nil {
+		return fail(fmt.Errorf("%w: reading %s: %w", ErrOutbox, abs, err))
+	}
+	o = &outbox{path: abs, f: f}
+	switch {
+	case len(b) < outboxHeader && bytes.HasPrefix(outboxHeaderBytes(), b):
+		// New, or its creation never finished: (re)write the header.
+		if err := o.reset(); err != nil {
+			return fail(err)
+		}
+		return o, 0, nil
+	case len(b) < outboxHeader || !bytes.Equal(b[:outboxHeader], outboxHeaderBytes()):
+		return fail(fmt.Errorf("%w: %s is not a crumb Redis outbox; it was left untouched", ErrOutbox, abs))
+	}
+	rest := b[outboxHeader:]
+	for off := 0; off < len(rest); {
+		c, n, ok := parseRecord(rest[off:])
+		if ok {
+			o.pending = append(o.pending, c)
+			off += n
+			continue
+		}
+		damaged++
+		for off++; off < len(rest); off++ {
+			if _, _, ok := parseRecord(rest[off:]); ok {
+				break
+			}
+		}
+	}
+	o.size = int64(len(b))
+	return o, damaged, nil
+}
+
+func outboxHeaderBytes() []byte {
+	h := make([]byte, outboxHeader)
+	copy(h, outboxMagic)
+	h[8] = outboxVersion
+	return h
+}
+
+// reset truncates the file to a bare header and syncs it. Called with mu
+// held (or before the outbox is shared).
+func (o *outbox) reset() error {
+	if err := o.f.Truncate(0); err != nil {
+		return o.fail(err)
+	}
+	if _, err := o.f.Write(outboxHeaderBytes()); err != nil {
+		return o.fail(err)
+	}
+	if err := o.f.Sync(); err != nil {
+		return o.fail(err)
+	}
+	o.size = outboxHeader
+	return nil
+}
+
+func (o *outbox) fail(err error) error {
+	o.failed = fmt.Errorf("%w: %s: %w", ErrOutbox, o.path, err)
+	return o.failed
+}
+
+// add appends c durably: it returns nil only once the record is fsynced.
+// Called with mu held.
+func (o *outbox) add(c *call) error {
+	if o.failed != nil {
+		return o.failed
+	}
+	if o.f == nil {
+		return fmt.Errorf("%w: closed", ErrOutbox)
+	}
+	o.buf = appendRecord(o.buf[:0], c)
+	if _, err := o.f.Write(o.buf); err != nil {
+		return o.fail(err)
+	}
+	if err := o.f.Sync(); err != nil {
+		return o.fail(err)
+	}
+	o.size += int64(len(o.buf))
+	o.pending = append(o.pending, *c)
+	return nil
+}
+
+// addBatch appends calls durably with one write and one fsync. Called
+// with mu held.
+func (o *outbox) addBatch(calls []call) error {
+	if o.failed != nil {
+		return o.failed
+	}
+	if o.f == nil {
+		return fmt.Errorf("%w: closed", ErrOutbox)
+	}
+	o.buf = o.buf[:0]
+	for i := range calls {
+		o.buf = appendRecord(o.buf, &calls[i])
+	}
+	if _, err := o.f.Write(o.buf); err != nil {
+		return o.fail(err)
+	}
+	if err := o.f.Sync(); err != nil {
+		return o.fail(err)
+	}
+	o.size += int64(len(o.buf))
+	o.pending = append(o.pending, calls...)
+	return nil
+}
+
+// delivered removes the first n pending calls, which Redis acknowledged,
+// and empties the file when none is left. Called with mu held.
+func (o *outbox) delivered(n int) error {
+	o.pending = o.pending[n:]
+	if len(o.pending) != 0 || o.f == nil || o.failed != nil {
+		return nil
+	}
+	o.pending = nil
+	return o.reset()
+}
+
+// close releases the file and its lock. Pending calls stay in the file for
+// the next open. Called with mu held.
+func (o *outbox) close() {
+	if o.f != nil {
+		unlockOutbox(o.f)
+		o.f = nil
+	}
+}

@@ -1,0 +1,273 @@
+package redisset
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/crumbhq/crumb/internal/testdep"
+	"github.com/crumbhq/crumb/revocation"
+)
+
+// redisServer is a redis-server process on a loopback port, in a temporary
+// directory, stopped when the test ends.
+type redisServer struct {
+	t    testing.TB
+	bin  string
+	dir  string
+	port int
+	args []string
+	cmd  *exec.Cmd
+	exit chan struct{}
+	tls  *tls.Config // the server listens for TLS only, on port
+	pre  []string    // arguments before the generated ones (a config file, --sentinel)
+}
+
+// startRedis starts redis-server with the test defaults (no RDB
+// snapshots, no AOF, noeviction) and the extra configuration args, such as
+// "--appendonly", "yes".
+func startRedis(t testing.TB, args ...string) *redisServer {
+	t.Helper()
+	return startRedisTLS(t, nil, args...)
+}
+
+// startRedisTLS is startRedis, listening for TLS only when tc is not nil
+// (args must then hold the certificate options); tc is what the readiness
+// check connects with.
+func startRedisTLS(t testing.TB, tc *tls.Config, args ...string) *redisServer {
+	t.Helper()
+	bin := testdep.Binary(t, "redis-server", "valkey-server")
+	s := &redisServer{t: t, bin: bin, dir: t.TempDir(), args: args, tls: tc}
+	var err error
+	for try := 0; try < 5; try++ {
+		s.port = freePort(t)
+		if err = s.start(); err == nil {
+			t.Cleanup(s.kill)
+			return s
+		}
+	}
+	t.Fatalf("starting redis-server: %v", err)
+	return nil
+}
+
+// startSentinel starts redis-server in sentinel mode, monitoring the
+// master at masterAddr as name, with a quorum of 1.
+func startSentinel(t testing.TB, name, masterAddr string) *redisServer {
+	t.Helper()
+	bin := testdep.Binary(t, "redis-server", "valkey-server")
+	dir := t.TempDir()
+	host, port, _ := net.SplitHostPort(masterAddr)
+	conf := filepath.Join(dir, "sentinel.conf")
+	body := fmt.Sprintf("sentinel monitor %s %s %s 1\nsentinel down-after-milliseconds %s 2000\nsentinel failover-timeout %s 10000\n",
+		name, host, port, name, name)
+	if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := &redisServer{t: t, bin: bin, dir: dir, pre: []string{conf, "--sentinel"}}
+	var err error
+	for try := 0; try < 5; try++ {
+		s.port = freePort(t)
+		if err = s.start(); err == nil {
+			t.Cleanup(s.kill)
+			return s
+		}
+	}
+	t.Fatalf("starting a sentinel: %v", err)
+	return nil
+}
+
+func freePort(t testing.TB) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func (s *redisServer) addr() string { return "127.0.0.1:" + strconv.Itoa(s.port) }
+
+// start runs the server and waits (at most 10 s) until it answers PING.
+func (s *redisServer) start() error {
+	port := []string{"--port", strconv.Itoa(s.port)}
+	if s.tls != nil {
+		port = []string{"--port", "0", "--tls-port", strconv.Itoa(s.port)}
+	}
+	args := append(append(s.pre[:len(s.pre):len(s.pre)], port...), "--bind", "127.0.0.1", "--dir", s.dir,
+		"--protected-mode", "no", "--daemonize", "no", "--logfile", filepath.Join(s.dir, "redis.log"))
+	if s.pre == nil {
+		args = append(args, "--save", "", "--maxmemory-policy", "noeviction")
+	}
+	args = append(args, s.args...)
+	cmd := exec.Command(s.bin, args...)
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	s.cmd, s.exit = cmd, make(chan struct{})
+	go func(exit chan struct{}) { cmd.Wait(); close(exit) }(s.exit)
+	c := redis.NewClient(&redis.Options{Addr: s.addr(), MaxRetries: -1, DialTimeout: 200 * time.Millisecond, TLSConfig: s.tls})
+	defer c.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-s.exit:
+			log, _ := os.ReadFile(filepath.Join(s.dir, "redis.log"))
+			return fmt.Errorf("redis-server exited: %s", lastLines(log, 5))
+		default:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		err := c.Ping(ctx).Err()
+		cancel()
+		if err == nil {
+			return nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	s.kill()
+	return fmt.Errorf("redis-server on port %d did not answer within 10s", s.port)
+}
+
+func lastLines(b []byte, n int) string {
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// kill sends SIGKILL and waits for the process to be gone.
+func (s *redisServer) kill() {
+	if s.cmd == nil {
+		return
+	}
+	s.cmd.Process.Signal(syscall.SIGCONT) // a stopped process dies too
+	s.cmd.Process.Kill()
+	select {
+	case <-s.exit:
+	case <-time.After(10 * time.Second):
+		s.t.Errorf("redis-server pid %d did not exit after SIGKILL", s.cmd.Process.Pid)
+	}
+	s.cmd = nil
+}
+
+// restart starts the server again on the same port and directory.
+func (s *redisServer) restart() {
+	s.t.Helper()
+	if err := s.start(); err != nil {
+		s.t.Fatalf("restarting redis-server: %v", err)
+	}
+}
+
+// signal sends sig (SIGSTOP, SIGCONT) to the server.
+func (s *redisServer) signal(sig syscall.Signal) {
+	s.t.Helper()
+	if err := s.cmd.Process.Signal(sig); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// client returns a plain client for checks behind the Set's back.
+func (s *redisServer) client() *redis.Client {
+	c := redis.NewClient(&redis.Options{Addr: s.addr(), TLSConfig: s.tls})
+	s.t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// testOptions are Options for a Set on addr with an outbox in a
+// temporary directory and the test's log.
+func testOptions(t testing.TB, addr string) Options {
+	return Options{
+		Addrs:      []string{addr},
+		OutboxPath: filepath.Join(t.TempDir(), "outbox"),
+		Logger:     testLogger(t),
+	}
+}
+
+// newSet is New that fails the test on error and closes the Set at the end.
+func newSet(t testing.TB, o Options) *Set {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := New(ctx, o)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// testLogger logs to the test's log, at debug level.
+func testLogger(t testing.TB) *slog.Logger {
+	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// captureLogger logs into a buffer that the test inspects.
+type captureLogger struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (c *captureLogger) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.buf.Write(p)
+}
+
+func (c *captureLogger) String() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.buf.String()
+}
+
+func (c *captureLogger) logger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(c, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+func newID() revocation.ID {
+	var id revocation.ID
+	rand.Read(id[:])
+	return id
+}
+
+var bg = context.Background()
+
+// waitFor polls cond every millisecond or so until it holds or timeout
+// passes, and reports whether it held.
+func waitFor(timeout time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(timeout)
+	for {
+		if cond() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// revokedOn reports whether the session id is revoked on s now.
+func revokedOn(s revocation.Set, id revocation.ID) bool {
+	v, _ := s.Check(bg, revocation.Query{ID: id, Issued: time.Now(), Created: time.Now()}, time.Now())
+	return v == revocation.SessionRevoked
+}

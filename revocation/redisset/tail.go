@@ -1,0 +1,491 @@
+package redisset
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Tailer timing.
+const (
+	minBackoff = 50 * time.Millisecond
+	maxBackoff = time.Second
+	// snapshotTimeout bounds one snapshot (SCAN and MGET of every entry).
+	snapshotTimeout = 2 * time.Minute
+	// scanCount is the COUNT hint of the snapshot's SCAN.
+	scanCount = 1000
+	// maxScanRounds bounds a snapshot's SCAN iterations: far more than a
+	// set at its capacity needs (SCAN returns about scanCount keys a round).
+	maxScanRounds = 1 << 20
+	// checkInterval is how often the tailer compares the stream's history
+	// with the one it followed (see checkHistory).
+	checkInterval = 5 * time.Second
+	// verifyBatch is how many keys one MGET of verifyJournal reads.
+	verifyBatch = 500
+	// deliverBatch is how many outbox revocations one delivery round sends;
+	// maxDeliverRounds bounds the rounds of one tailer step.
+	deliverBatch     = 64
+	maxDeliverRounds = 1024
+)
+
+// run is the tailer: until Close, it delivers the outbox, reads the stream
+// with a blocking XREAD and applies its records to the replica, resyncs
+// from a snapshot after a gap, prunes, and backs off while Redis fails.
+func (s *Set) run() {
+	defer close(s.done)
+	backoff := minBackoff
+	failing := false
+	nextPrune := time.Now().Add(s.opts.PruneInterval)
+	for s.runCtx.Err() == nil {
+		if s.opts.PruneInterval > 0 && time.Now().After(nextPrune) {
+			s.rep.prune(time.Now())
+			nextPrune = time.Now().Add(s.opts.PruneInterval)
+			if s.incomplete.Load() {
+				s.needResync = true // pruning may have made room
+			}
+		}
+		err := s.step(s.runCtx, failing)
+		if s.runCtx.Err() != nil {
+			return
+		}
+		if err == nil {
+			if failing {
+				s.log.Info("redisset: Redis reachable again", "server", s.where)
+				failing = false
+				s.setErr(nil)
+			}
+			backoff = minBackoff
+			continue
+		}
+		if !failing {
+			s.log.Warn("redisset: Redis unreachable; the replica answers alone within MaxStaleness", "server", s.where, "err", err)
+			failing = true
+		}
+		s.setErr(err)
+		if s.box != nil && transient(err) {
+			s.down.Store(true)
+		}
+		select {
+		case <-s.runCtx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, maxBackoff)
+	}
+}
+
+// step does one round of the tailer's work. After a failure (reconnect),
+// it first checks that the stream still holds every record after the last
+// one read.
+func (s *Set) step(ctx context.Context, reconnect bool) error {
+	if reconnect || time.Since(s.checked) >= checkInterval {
+		if err := s.checkHistory(ctx, reconnect); err != nil {
+			return err
+		}
+		s.checked = time.Now()
+	}
+	if s.needResync {
+		if err := s.snapshot(ctx); err != nil {
+			return err
+		}
+	}
+	if s.verify {
+		if err := s.verifyJournal(ctx); err != nil {
+			return err
+		}
+	}
+	if s.box != nil {
+		// A delivery failure (Redis out of memory, say) must not stop the
+		// replica from following the stream: the next round retries it,
+		// paced by the blocking read.
+		err := s.deliver(ctx)
+		if err != nil && !s.delivering {
+			s.log.Warn("redisset: delivering the outbox to Redis failed; retrying", "server", s.where, "err", err)
+		}
+		s.delivering = err != nil
+		if err != nil {
+			s.setErr(err)
+		}
+	}
+	return s.read(ctx)
+}
+
+// read waits up to s.block for stream records after lastID and applies
+// them.
+func (s *Set) read(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, s.block+s.opts.ReadTimeout)
+	defer cancel()
+	t0 := time.Now()
+	res, err := s.tail.XRead(ctx, &redis.XReadArgs{
+		Streams: []string{s.keys.stream, s.lastID},
+		Count:   readCount,
+		Block:   s.block,
+	}).Result()
+	if errors.Is(err, redis.Nil) {
+		// Nothing arrived during the whole block, which began on the server
+		// after t0: the replica was current at t0 + block.
+		s.fresh.mark(t0.Add(s.block))
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var msgs []redis.XMessage
+	for _, st := range res {
+		if st.Stream == s.keys.stream {
+			msgs = st.Messages
+		}
+	}
+	if len(msgs) == 0 {
+		s.fresh.mark(t0)
+		return nil
+	}
+	for i := range msgs {
+		s.applyRecord(&msgs[i])
+	}
+	s.added += int64(len(msgs))
+	prev := s.lastID
+	s.lastID = msgs[len(msgs)-1].ID
+	if len(msgs) >= readCount {
+		// Behind: records after prev may have been trimmed before this read.
+		return s.checkStream(ctx, prev)
+	}
+	// Fewer than asked: every record up to the read was returned.
+	s.fresh.mark(t0)
+	return nil
+}
+
+// applyRecord applies one stream record.
+func (s *Set) applyRecord(m *redis.XMessage) {
+	kind, _ := m.Values["k"].(string)
+	name, _ := m.Values["i"].(string)
+	state, _ := m.Values["v"].(string)
+	if len(kind) != 1 {
+		s.log.Warn("redisset: skipped a malformed stream record", "id", m.ID)
+		return
+	}
+	ok, err := s.rep.applyState(kind[0], name, state)
+	switch {
+	case err != nil:
+		s.replicaFull()
+	case !ok:
+		s.log.Warn("redisset: skipped a malformed stream record", "id", m.ID)
+	default:
+		s.applied.Add(1)
+	}
+}
+
+// checkStream is called after a read that returned a full batch: if
+// records after since may have been trimmed before they were read (a gap),
+// the next step resyncs from a snapshot.
+func (s *Set) checkStream(ctx context.Context, since string) error {
+	info, err := s.cmd.XInfoStream(ctx, s.keys.stream).Result()
+	if isNoSuchKey(err) {
+		return nil // checkHistory will see it
+	}
+	if err != nil {
+		return err
+	}
+	if trimmedAfter(info, since) {
+		s.log.Warn("redisset: fell behind the revocation stream's trimming; resyncing from a snapshot", "server", s.where)
+		s.needResync = true
+	}
+	return nil
+}
+
+// checkHistory compares the stream with what this node has read and
+// written; the tailer calls it on reconnecting and every checkInterval.
+//
+// Redis replicates asynchronously and may sync its AOF only every second,
+// so it can lose writes it acknowledged: a failover to a replica that
+// lagged, a restart from an older file. Then the stream's history diverges
+// from the one this node followed. It shows as a stream gone or gone back
+// (its last ID before the last record read), the last record read missing
+// though not trimmed, or — Redis 7 counts the records ever added to a
+// stream — a count, once caught up, other than the one this node followed.
+// A divergence makes the node resync its replica from a snapshot (entries
+// it holds stay) and verify its journal. A reconnect, or the newest record
+// this node added missing from the stream, makes it verify its journal
+// too: verifyJournal sends again what Redis lost.
+func (s *Set) checkHistory(ctx context.Context, reconnect bool) error {
+	info, err := s.cmd.XInfoStream(ctx, s.keys.stream).Result()
+	gone := isNoSuchKey(err)
+	if err != nil && !gone {
+		return err
+	}
+	diverged := ""
+	switch {
+	case gone:
+		if s.lastID != "0-0" {
+			diverged = "the revocation stream is gone"
+		}
+	case compareIDs(info.LastGeneratedID, s.lastID) < 0:
+		diverged = "the revocation stream went back"
+	case info.EntriesAdded > 0 && s.added > 0 && info.LastGeneratedID == s.lastID && info.EntriesAdded != s.added:
+		diverged = "the revocation stream's history changed"
+	case s.lastID != "0-0" && info.Length > 0 && compareIDs(info.FirstEntry.ID, s.lastID) <= 0:
+		msgs, err := s.cmd.XRange(ctx, s.keys.stream, s.lastID, s.lastID).Result()
+		if err != nil {
+			return err
+		}
+		if len(msgs) == 0 {
+			diverged = "the last revocation record read is gone from the stream"
+		}
+	}
+	if diverged != "" {
+		s.log.Warn("redisset: "+diverged+" (Redis lost data: a failover to a lagging replica, a restart from an older AOF or RDB, or another server); resyncing, and sending this node's recent revocations again where Redis lacks them",
+			"server", s.where)
+		s.needResync, s.verify = true, true
+		return nil
+	}
+	if !gone && trimmedAfter(info, s.lastID) {
+		s.log.Warn("redisset: fell behind the revocation stream's trimming; resyncing from a snapshot", "server", s.where)
+		s.needResync = true
+	}
+	if reconnect {
+		s.verify = true
+		return nil
+	}
+	if own := s.journal.newest(); own != "" && !gone && compareIDs(info.FirstEntry.ID, own) <= 0 {
+		msgs, err := s.cmd.XRange(ctx, s.keys.stream, own, own).Result()
+		if err != nil {
+			return err
+		}
+		if len(msgs) == 0 {
+			s.verify = true
+		}
+	}
+	return nil
+}
+
+// verifyJournal checks each revocation this node delivered within the
+// journal's window against the entry Redis holds now, and queues those
+// Redis lost (the entry is missing or weaker) for delivery again: in the
+// outbox, or, without one, straight to Redis. Sending again merges
+// idempotently.
+func (s *Set) verifyJournal(ctx context.Context) error {
+	calls := s.journal.recent(time.Now())
+	node, err := s.entryNode(ctx)
+	if err != nil {
+		return err
+	}
+	var lost []call
+	for start := 0; start < len(calls); start += verifyBatch {
+		batch := calls[start:min(start+verifyBatch, len(calls))]
+		keys := make([]string, len(batch))
+		for i := range batch {
+			keys[i] = s.keys.entry(batch[i].kind, batch[i].name())
+		}
+		vals, err := node.MGet(ctx, keys...).Result()
+		if err != nil {
+			return err
+		}
+		for i := range batch {
+			state, _ := vals[i].(string)
+			if !covers(&batch[i], state) {
+				lost = append(lost, batch[i])
+			}
+		}
+	}
+	if len(lost) > 0 {
+		s.log.Warn("redisset: Redis lost revocations it had acknowledged from this node; sending them again",
+			"server", s.where, "count", len(lost))
+		if s.box != nil {
+			s.box.mu.Lock()
+			err := s.box.addBatch(lost)
+			s.box.mu.Unlock()
+			if err != nil {
+				return err
+			}
+		} else {
+			for i := range lost {
+				if err := s.send(ctx, &lost[i]); err != nil && transient(err) {
+					return err
+				}
+			}
+		}
+		s.resent.Add(uint64(len(lost)))
+	}
+	s.verify = false
+	return nil
+}
+
+// covers reports whether the entry state Redis holds includes call c.
+func covers(c *call, state string) bool {
+	if state == "" {
+		return false
+	}
+	switch c.kind {
+	case kindSession:
+		u, ok := parseSessionState(state)
+		return ok && u >= c.until
+	case kindToken:
+		t, ok := parseTokenState(state)
+		return ok && t.until >= c.until && max(t.hard, t.soft) >= c.before
+	case kindSubject:
+		st, ok := parseSubjectState(state)
+		return ok && st.until >= c.until && st.before >= c.before
+	}
+	return false
+}
+
+// trimmedAfter reports whether records after since may be missing from the
+// stream. Trimming removes the oldest records, so if the first record left
+// is not after since, everything after since is still there. If it is,
+// records between since and it may have been trimmed — unless the stream
+// never lost a record (Redis 7 counts the records ever added). XDEL, which
+// the Set never uses, is caught by max-deleted-entry-id (Redis 7; trimming
+// does not move it).
+func trimmedAfter(info *redis.XInfoStream, since string) bool {
+	if info.MaxDeletedEntryID != "" && compareIDs(info.MaxDeletedEntryID, since) > 0 {
+		return true
+	}
+	if info.Length == 0 || compareIDs(info.FirstEntry.ID, since) <= 0 {
+		return false
+	}
+	return info.EntriesAdded == 0 || info.EntriesAdded != info.Length
+}
+
+func isNoSuchKey(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "no such key")
+}
+
+// compareIDs compares two stream IDs (ms-seq); an unparsable ID sorts
+// first.
+func compareIDs(a, b string) int {
+	am, as := splitID(a)
+	bm, bs := splitID(b)
+	switch {
+	case am != bm:
+		if am < bm {
+			return -1
+		}
+		return 1
+	case as < bs:
+		return -1
+	case as > bs:
+		return 1
+	}
+	return 0
+}
+
+func splitID(id string) (ms, seq uint64) {
+	m, sq, _ := strings.Cut(id, "-")
+	ms, _ = strconv.ParseUint(m, 10, 64)
+	seq, _ = strconv.ParseUint(sq, 10, 64)
+	return ms, seq
+}
+
+// snapshot loads every entry from Redis into the replica: it first takes
+// the stream's last ID, then SCANs the entry keys and reads their values,
+// so that tailing from that ID afterwards misses nothing written during
+// the scan (applying a state twice is harmless).
+func (s *Set) snapshot(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, snapshotTimeout)
+	defer cancel()
+	t0 := time.Now()
+	last, added := "0-0", int64(0)
+	info, err := s.cmd.XInfoStream(ctx, s.keys.stream).Result()
+	switch {
+	case err == nil:
+		last, added = info.LastGeneratedID, info.EntriesAdded
+	case !isNoSuchKey(err):
+		return err
+	}
+	node, err := s.entryNode(ctx)
+	if err != nil {
+		return err
+	}
+	full := false
+	var cursor uint64
+	for range maxScanRounds {
+		keys, next, err := node.Scan(ctx, cursor, s.keys.match, scanCount).Result()
+		if err != nil {
+			return err
+		}
+		if len(keys) > 0 {
+			vals, err := node.MGet(ctx, keys...).Result()
+			if err != nil {
+				return err
+			}
+			for i, k := range keys {
+				v, ok := vals[i].(string)
+				if !ok {
+					continue // expired since the SCAN
+				}
+				kind, name, ok := s.keys.parse(k)
+				if !ok {
+					continue
+				}
+				if _, err := s.rep.applyState(kind, name, v); err != nil {
+					full = true
+				}
+			}
+		}
+		if next == 0 {
+			break
+		}
+		cursor = next
+	}
+	s.lastID, s.added = last, added
+	s.needResync = false
+	if full {
+		s.replicaFull()
+	} else if s.incomplete.Swap(false) {
+		s.log.Info("redisset: the replica holds every revocation again")
+	}
+	s.resyncs.Add(1)
+	s.fresh.mark(t0)
+	return nil
+}
+
+// deliver sends the outbox's pending revocations to Redis in order, and
+// clears down once none is left. A revocation Redis refuses for good (see
+// transient) is logged and dropped from the outbox: it stays in this
+// node's replica, and retrying it would hold back every revocation queued
+// behind it.
+func (s *Set) deliver(ctx context.Context) error {
+	b := s.box
+	for range maxDeliverRounds {
+		b.mu.Lock()
+		n := min(len(b.pending), deliverBatch)
+		if n == 0 {
+			s.down.Store(false)
+			b.mu.Unlock()
+			return nil
+		}
+		batch := append([]call(nil), b.pending[:n]...)
+		b.mu.Unlock()
+
+		done := 0
+		var err error
+		for i := range batch {
+			if err = s.send(ctx, &batch[i]); err != nil && transient(err) {
+				break
+			}
+			if err != nil {
+				s.rejected.Add(1)
+				s.log.Error("redisset: Redis refused a revocation from the outbox; it stays in this node's replica only",
+					"kind", string(batch[i].kind), "err", err)
+				err = nil
+			} else {
+				s.delivered.Add(1)
+			}
+			done++
+		}
+		b.mu.Lock()
+		derr := b.delivered(done)
+		b.mu.Unlock()
+		if err != nil {
+			return err
+		}
+		if derr != nil {
+			return derr
+		}
+	}
+	return nil
+}
