@@ -43,6 +43,9 @@ fuzz:
 	$(FUZZ) '^FuzzRoundTrip$$' ./codec
 	$(FUZZ) '^FuzzSplitObject$$' ./codec
 	$(FUZZ) '^FuzzAppendObjectKeys$$' ./codec
+	$(FUZZ) '^FuzzReadCookies$$' ./middleware
+	$(FUZZ) '^FuzzLegacyRead$$' ./cookie/gorilla
+	$(FUZZ) '^FuzzCodecDecode$$' ./cookie/gorilla
 
 ## bench: run the benchmarks behind BENCHMARKS.md and regenerate it (not part of `make test`; ~17 min).
 BENCHCOUNT ?= 10

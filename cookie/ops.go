@@ -421,6 +421,23 @@ func (s *Store) RevokeSubject(ctx context.Context, subject string) error {
 	return nil
 }
 
+// SubjectRevoked reports whether RevokeSubject ("log out everywhere") was
+// called for subject after a session created at created. It is for
+// sessions that do not come from a token — a cookie of the library an
+// application migrates from (middleware.Options.Legacy) — so that logging
+// out everywhere also ends those. A failure of the revocation set wraps
+// ErrUnavailable.
+func (s *Store) SubjectRevoked(ctx context.Context, subject string, created time.Time) (bool, error) {
+	if subject == "" {
+		return false, nil
+	}
+	v, err := s.revs.Check(ctx, revocation.Query{Subject: subject, Created: created, Issued: created}, time.Now())
+	if err != nil {
+		return false, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return v == revocation.SubjectRevoked, nil
+}
+
 // Exists reports whether tok is a current, unrevoked session (seed 003's
 // exists?). Invalid, expired and revoked tokens are simply false; only a
 // failure to consult the revocation set is an error.

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/crumbhq/crumb/middleware"
 )
@@ -13,12 +14,12 @@ import (
 // fakeLegacy accepts "legacy-<user>" values.
 type fakeLegacy struct{}
 
-func (fakeLegacy) ReadLegacy(_ context.Context, name, value string) (string, any, error) {
+func (fakeLegacy) ReadLegacy(_ context.Context, name, value string) (middleware.LegacySession, error) {
 	user, ok := strings.CutPrefix(value, "legacy-")
 	if !ok || name != "session" {
-		return "", nil, errors.New("not a legacy cookie")
+		return middleware.LegacySession{}, errors.New("not a legacy cookie")
 	}
-	return user, map[string]any{"theme": "dark"}, nil
+	return middleware.LegacySession{Subject: user, Data: map[string]any{"theme": "dark"}, Written: time.Now().Add(-time.Hour)}, nil
 }
 
 func TestLegacyCookieMigrated(t *testing.T) {
@@ -36,6 +37,12 @@ func TestLegacyCookieMigrated(t *testing.T) {
 	// The cookie written back is crumb's own.
 	if got := serve(m, show, cookiePairs(t, rec)...).Body.String(); got != "ann/dark" || m.Stats().Migrated != 1 {
 		t.Fatalf("after migration: %q", got)
+	}
+	// Logging out everywhere also ends copies of the legacy cookie written
+	// before it.
+	serve(m, func(w http.ResponseWriter, r *http.Request) { middleware.From(r).DestroyAll() }, cookiePairs(t, rec)...)
+	if rec := serve(m, show, "session=legacy-ann"); rec.Body.String() != "/" || !strings.HasPrefix(setCookies(rec)[0], "session=;") {
+		t.Fatalf("legacy cookie after logout everywhere: %q %q", rec.Body, setCookies(rec))
 	}
 	// Neither crumb's nor a legacy cookie: cleared as usual.
 	if sc := setCookies(serve(m, show, "session=garbage")); len(sc) != 1 || !strings.HasPrefix(sc[0], "session=;") {

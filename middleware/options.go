@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/crumbhq/crumb/cookie"
 )
@@ -129,11 +130,24 @@ type Options struct {
 // migrating to crumb without logging users out (Options.Legacy).
 type LegacyReader interface {
 	// ReadLegacy authenticates and decodes the value of the cookie name,
-	// and returns its session: the subject (or "") and the data for
-	// cookie.Record.SetData (a map for key access; nil for none). Any
-	// error means it is not a valid legacy cookie: tampered, expired, or
-	// not one at all. It must bound what it decodes.
-	ReadLegacy(ctx context.Context, name, value string) (subject string, data any, err error)
+	// and returns its session. Any error means it is not a valid legacy
+	// cookie: tampered, expired, or not one at all. It must bound what it
+	// decodes.
+	ReadLegacy(ctx context.Context, name, value string) (LegacySession, error)
+}
+
+// LegacySession is what a LegacyReader found in a legacy cookie.
+type LegacySession struct {
+	// Subject is whom the session belongs to, or "" for an anonymous one.
+	Subject string
+	// Data is the session data for cookie.Record.SetData: a map for key
+	// access, nil for none.
+	Data any
+	// Written is when the cookie was written. A legacy cookie cannot be
+	// revoked by itself, but one written before its subject was logged out
+	// everywhere (Session.DestroyAll, cookie.Store.RevokeSubject) is
+	// refused, so that a copy of an old cookie does not outlive that.
+	Written time.Time
 }
 
 // Cookie name prefixes with rules of their own (RFC 6265bis §4.1.3).

@@ -130,14 +130,25 @@ func (s *Session) open() {
 // one, starts a crumb session with its data.
 func (s *Session) openLegacy() bool {
 	m := s.m
-	subject, data, err := m.legacy.ReadLegacy(s.req.Context(), m.name, s.in.token)
+	ls, err := m.legacy.ReadLegacy(s.req.Context(), m.name, s.in.token)
 	if err != nil {
 		s.note(slog.LevelDebug, "middleware: session cookie rejected, also as a legacy cookie", err, false)
 		return false
 	}
-	rec, err := m.store.NewRecord(cookie.CreateOptions{Subject: subject})
-	if err == nil && data != nil {
-		err = rec.SetData(data)
+	// Logged out everywhere since the cookie was written: refused.
+	revoked, err := m.store.SubjectRevoked(s.req.Context(), ls.Subject, ls.Written)
+	switch {
+	case err != nil:
+		s.note(slog.LevelWarn, "middleware: revocation set unavailable; a legacy cookie was not migrated", err, true)
+		s.unavailable = err
+		return true // not cleared: it may be valid once the set answers
+	case revoked:
+		s.note(slog.LevelDebug, "middleware: legacy cookie of a subject logged out everywhere since", nil, false)
+		return false
+	}
+	rec, err := m.store.NewRecord(cookie.CreateOptions{Subject: ls.Subject})
+	if err == nil && ls.Data != nil {
+		err = rec.SetData(ls.Data)
 	}
 	if err != nil {
 		s.note(slog.LevelWarn, "middleware: a legacy session could not be converted", err, true)

@@ -20,6 +20,9 @@ const decodeUsage = `Usage:
     sessionctl decode --keyring FILE --name COOKIE [--audience A]
                       [--revocations SPEC] [--max-lifetime D]
                       [--dictionary DICT]... [--json] [TOKEN|-]
+    sessionctl decode --legacy-hash-key KEY [--legacy-block-key KEY]
+                      [--legacy-serializer gob|json] [--legacy-max-age D]
+                      --name COOKIE [--json] [TOKEN|-]
 
 Opens a token as the application's store reads it and prints its session: the
 claims (session ID, subject, when it was created and this token issued, the
@@ -36,8 +39,11 @@ as the store reports it, and the exact reason:
                 (checked only with --revocations)
     too large   longer than 8192 characters, or its data over 64 KiB
 
+` + decodeLegacyUsage + `
+
 Options:
-    --keyring FILE       the keyring file (required)
+    --keyring FILE       the keyring file (required, except for a legacy
+                         cookie)
     --name COOKIE        the cookie name the token was minted for (required)
     --audience A         its audience label, if the application sets one
     --revocations SPEC   check the revocation set too: the path of a durable
@@ -55,12 +61,28 @@ Options:
     --json               print {"session_id", "subject", "created", "issued",
                          "idle_deadline", "expires", "key_id", "primary",
                          "metadata", "data"}; when the token is refused,
-                         {"error": CLASS, "reason": REASON} and exit status 1
+                         {"error": CLASS, "reason": REASON} and exit status 1;
+                         for a legacy cookie, {"written", "expires", "data",
+                         "dropped"}
+    --legacy-hash-key KEY
+                         read TOKEN as a gorilla/securecookie cookie with
+                         this HMAC key: the first key the application gave
+                         sessions.NewCookieStore or securecookie.New
+    --legacy-block-key KEY
+                         its encryption key, the second of the pair, if it
+                         had one: 16, 24 or 32 bytes
+    --legacy-serializer gob|json
+                         how the application serialized its values (default
+                         gob, gorilla's default)
+    --legacy-max-age D   refuse a cookie written longer ago than D, as
+                         securecookie's MaxAge (default 720h, its default;
+                         0: any age)
 
 Examples:
     sessionctl decode --keyring keyring.json --name session AQ8jLB0…
     pbpaste | sessionctl decode --keyring keyring.json --name session
     sessionctl decode --keyring keyring.json --name session --revocations revoked.log --json - < token.txt
+    sessionctl decode --name session --legacy-hash-key env:SESSION_HASH_KEY --legacy-block-key env:SESSION_BLOCK_KEY MTcx…
 `
 
 // sessionJSON is the output of decode --json.
@@ -90,12 +112,21 @@ func runDecode(c *cli, args []string) error {
 	revSpec := fset.String("revocations", "", "")
 	maxLifetime := fset.Duration("max-lifetime", defaultReadLifetime, "")
 	asJSON := fset.Bool("json", false, "")
+	var lf legacyFlags
+	lf.register(fset)
 	pos, err := parseArgs(fset, args)
 	if err != nil {
 		return err
 	}
 	if err := wantArgs(pos, 0, 1, "TOKEN"); err != nil {
 		return err
+	}
+	legacy, err := lf.inUse(fset)
+	if err != nil {
+		return err
+	}
+	if legacy {
+		return c.decodeLegacy(&lf, sf.name, pos, *asJSON)
 	}
 	if err := sf.check(); err != nil {
 		return err

@@ -179,6 +179,9 @@
 //	    sessionctl decode --keyring FILE --name COOKIE [--audience A]
 //	                      [--revocations SPEC] [--max-lifetime D]
 //	                      [--dictionary DICT]... [--json] [TOKEN|-]
+//	    sessionctl decode --legacy-hash-key KEY [--legacy-block-key KEY]
+//	                      [--legacy-serializer gob|json] [--legacy-max-age D]
+//	                      --name COOKIE [--json] [TOKEN|-]
 //
 //	Opens a token as the application's store reads it and prints its session: the
 //	claims (session ID, subject, when it was created and this token issued, the
@@ -195,8 +198,24 @@
 //	                (checked only with --revocations)
 //	    too large   longer than 8192 characters, or its data over 64 KiB
 //
+//	With --legacy-hash-key, TOKEN is instead the value of a cookie written by
+//	gorilla/securecookie (a gorilla/sessions CookieStore) for the cookie --name,
+//	and decode prints when it was written, when it expires, and its values as
+//	the crumb session that middleware.Options.Legacy (package cookie/gorilla)
+//	would make of them, with the values that would not be carried over. No
+//	keyring is needed. A KEY is written as one of
+//	    hex:HEX          the key in hexadecimal
+//	    base64:B64       the key in base64, standard or URL-safe, padded or not
+//	    text:STRING      the bytes of STRING, for keys written as []byte("…")
+//	    env:VAR          the bytes of the environment variable VAR
+//	    @FILE            the bytes of FILE, as they are (no newline removed)
+//	Prefer env: and @FILE: a key on the command line shows in the process list
+//	and the shell's history. A cookie that does not open is an error naming its
+//	class (invalid, expired, too large) and reason.
+//
 //	Options:
-//	    --keyring FILE       the keyring file (required)
+//	    --keyring FILE       the keyring file (required, except for a legacy
+//	                         cookie)
 //	    --name COOKIE        the cookie name the token was minted for (required)
 //	    --audience A         its audience label, if the application sets one
 //	    --revocations SPEC   check the revocation set too: the path of a durable
@@ -214,12 +233,28 @@
 //	    --json               print {"session_id", "subject", "created", "issued",
 //	                         "idle_deadline", "expires", "key_id", "primary",
 //	                         "metadata", "data"}; when the token is refused,
-//	                         {"error": CLASS, "reason": REASON} and exit status 1
+//	                         {"error": CLASS, "reason": REASON} and exit status 1;
+//	                         for a legacy cookie, {"written", "expires", "data",
+//	                         "dropped"}
+//	    --legacy-hash-key KEY
+//	                         read TOKEN as a gorilla/securecookie cookie with
+//	                         this HMAC key: the first key the application gave
+//	                         sessions.NewCookieStore or securecookie.New
+//	    --legacy-block-key KEY
+//	                         its encryption key, the second of the pair, if it
+//	                         had one: 16, 24 or 32 bytes
+//	    --legacy-serializer gob|json
+//	                         how the application serialized its values (default
+//	                         gob, gorilla's default)
+//	    --legacy-max-age D   refuse a cookie written longer ago than D, as
+//	                         securecookie's MaxAge (default 720h, its default;
+//	                         0: any age)
 //
 //	Examples:
 //	    sessionctl decode --keyring keyring.json --name session AQ8jLB0…
 //	    pbpaste | sessionctl decode --keyring keyring.json --name session
 //	    sessionctl decode --keyring keyring.json --name session --revocations revoked.log --json - < token.txt
+//	    sessionctl decode --name session --legacy-hash-key env:SESSION_HASH_KEY --legacy-block-key env:SESSION_BLOCK_KEY MTcx…
 //
 // # sessionctl inspect
 //
