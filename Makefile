@@ -54,6 +54,7 @@ bench:
 	{ $(BENCH) -bench 'Token|Floor|Gorilla' ./internal/token && \
 	  $(BENCH) -bench 'CreateRead|Read' ./cookie && \
 	  $(BENCH) -bench 'Middleware' ./middleware && \
-	  $(BENCH) -bench 'Check$$|Revoke' ./revocation; } | tee bench.txt
+	  $(BENCH) -bench 'Check$$|Revoke' ./revocation && \
+	  CRUMB_REQUIRE_DEPS=1 $(BENCH) -bench 'Check|RevokeSession' ./revocation/redisset; } | tee bench.txt
 	$(GO) run ./internal/cmd/benchreport -command "make bench (BENCHCOUNT=$(BENCHCOUNT))" < bench.txt > BENCHMARKS.md.tmp
 	mv BENCHMARKS.md.tmp BENCHMARKS.md

@@ -138,6 +138,9 @@ func main() {
 	mw := func(who string) float64 { return get("Middleware/"+who, "ns/op") }
 	over := mw("crumb/read-unchanged") - mw("bare")
 	p("| middleware, request reading an unchanged session ≤ 1.5 µs over a bare handler | %s | %s |", ns(over), verdict(over <= 1500))
+	redisRatio := get("Check/redisset/entries=1000000/miss", "ns/op") / get("Check/local/entries=1000000/miss", "ns/op")
+	p("| Redis-backed set: check at 10⁶ entries equal to the embedded set's (issue 6), 0 allocations | %.2f× of revocation.Local's, %.0f allocs | %s |",
+		redisRatio, get("Check/redisset/entries=1000000/miss", "allocs/op"), verdict(redisRatio <= 1.25 && get("Check/redisset/entries=1000000/miss", "allocs/op") == 0))
 	p("")
 	p("## Token layer (internal/token)")
 	p("")
@@ -237,5 +240,24 @@ func main() {
 	p("|---|---|")
 	for _, m := range []string{"memory", "durable", "durable-parallel"} {
 		p("| %s | %s |", m, ns(get("Revoke/"+m, "ns/op")))
+	}
+	p("")
+	p("## Revocation set on Redis (package revocation/redisset)")
+	p("")
+	p("`Check` on a redisset.Set whose local replica holds 10⁶ revoked sessions, against revocation.Local holding the same entries,")
+	p("in the same run: a check never touches the network. `RevokeSession` against a live redis-server on loopback (the Lua merge,")
+	p("SET PXAT and XADD in one round trip), one at a time and from every CPU. The benchmarks start their own redis-server.")
+	p("")
+	p("| 10⁶ entries | redisset check | revocation.Local check | allocs |")
+	p("|---|---|---|---|")
+	for _, c := range []string{"hit", "miss"} {
+		r, l := "Check/redisset/entries=1000000/"+c, "Check/local/entries=1000000/"+c
+		p("| %s | %s | %s | %.0f |", c, ns(get(r, "ns/op")), ns(get(l, "ns/op")), get(r, "allocs/op"))
+	}
+	p("")
+	p("| revoke on Redis | time per call |")
+	p("|---|---|")
+	for _, m := range []string{"serial", "parallel"} {
+		p("| %s | %s |", m, ns(get("RevokeSession/"+m, "ns/op")))
 	}
 }
