@@ -7,6 +7,7 @@ import (
 	"maps"
 	"time"
 
+	"github.com/crumbhq/crumb/codec"
 	"github.com/crumbhq/crumb/internal/token"
 	"github.com/crumbhq/crumb/revocation"
 )
@@ -91,6 +92,12 @@ func (s *Store) open(ctx context.Context, tok string, now time.Time, checkRevoke
 	var o token.Opened
 	if err := token.Unseal(s.keys.Ring(), s.purpose, tok, s.maxLen, &o); err != nil {
 		return nil, s.stats.reject(err)
+	}
+	if o.Serializer == codec.RawID && s.serializers.ser.ID() != codec.RawID {
+		// Opaque bytes under the store's keys and purpose: a token of
+		// cookie/gorilla's Codec, not a session. Invalid, before any time
+		// check, so a migration (middleware.Options.Legacy) gets to read it.
+		return nil, s.stats.reject(token.Reject(token.ReasonSerializer))
 	}
 	if err := token.CheckTime(&o.Claims, now, s.skew); err != nil {
 		return nil, s.stats.reject(err)
@@ -415,11 +422,15 @@ func (s *Store) RevokeSubject(ctx context.Context, subject string) error {
 		return errors.New("cookie: RevokeSubject needs a subject")
 	}
 	now := time.Now().Unix()
-	if err := s.revs.RevokeSubject(ctx, subject, time.Unix(now, 0), time.Unix(now+s.abs+s.skew, 0)); err != nil {
+	if err := s.revs.RevokeSubject(ctx, subject, time.Unix(now, 0), time.Unix(now+s.subjectRevs+s.skew, 0)); err != nil {
 		return fmt.Errorf("%w: revoking the subject's sessions: %w", ErrUnavailable, err)
 	}
 	return nil
 }
+
+// SubjectRevocation returns how long a RevokeSubject entry lasts
+// (Options.SubjectRevocation).
+func (s *Store) SubjectRevocation() time.Duration { return time.Duration(s.subjectRevs) * time.Second }
 
 // SubjectRevoked reports whether RevokeSubject ("log out everywhere") was
 // called for subject after a session created at created. It is for

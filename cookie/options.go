@@ -95,6 +95,14 @@ type Options struct {
 	// With reissues more frequent than this, an older token's grace is
 	// shortened, never lengthened.
 	ReissueGrace time.Duration
+
+	// SubjectRevocation is how long RevokeSubject's entry lasts ("log out
+	// everywhere" stays in force for sessions created before it): at least
+	// as long as any session of the subject can live. Default
+	// AbsoluteTimeout; it may not be shorter. Set it longer while sessions
+	// that outlive the store's can appear — legacy cookies read through
+	// middleware.Options.Legacy live as long as their own MaxAge.
+	SubjectRevocation time.Duration
 }
 
 // seconds converts a duration option to whole seconds, applying def when d
@@ -163,6 +171,8 @@ func (o *Options) validate() error {
 		return fmt.Errorf("%w: IdleTimeout %v exceeds AbsoluteTimeout %v", ErrBadOptions, o.IdleTimeout, o.AbsoluteTimeout)
 	case o.ReissueAfter >= o.IdleTimeout:
 		return fmt.Errorf("%w: ReissueAfter %v must be shorter than IdleTimeout %v, or active sessions expire between reissues", ErrBadOptions, o.ReissueAfter, o.IdleTimeout)
+	case o.SubjectRevocation != 0 && o.SubjectRevocation < o.AbsoluteTimeout:
+		return fmt.Errorf("%w: SubjectRevocation %v is shorter than AbsoluteTimeout %v: a subject's sessions would outlive its revocation", ErrBadOptions, o.SubjectRevocation, o.AbsoluteTimeout)
 	case o.MaxTokenLen < token.MinLen:
 		return fmt.Errorf("%w: MaxTokenLen %d is below the smallest token (%d)", ErrBadOptions, o.MaxTokenLen, token.MinLen)
 	case o.Serializer.ID() > codec.MaxSerializerID:

@@ -32,6 +32,7 @@ type Store struct {
 	maxLen       int
 	strict       bool
 	grace        int64 // seconds
+	subjectRevs  int64 // seconds: how long a RevokeSubject entry lasts
 	stats        counters
 }
 
@@ -87,6 +88,7 @@ func New(o Options) (*Store, error) {
 		maxLen:       o.MaxTokenLen,
 		strict:       o.StrictReissue,
 		grace:        seconds(o.ReissueGrace, 0),
+		subjectRevs:  seconds(max(o.SubjectRevocation, o.AbsoluteTimeout), 0),
 	}
 	if o.ReissueAfter < 0 {
 		s.reissueAfter = -1

@@ -117,8 +117,13 @@ type Options struct {
 	// gorilla/securecookie's): a request whose cookie is not a crumb token
 	// but a valid legacy cookie gets its data as a new crumb session,
 	// written back in crumb's format on the same response, so users stay
-	// logged in across the switch. Remove it once the legacy cookies have
-	// expired.
+	// logged in across the switch. A reader with a MaxAge method must have
+	// a finite one, covered by the store's Options.SubjectRevocation, so
+	// that logging out everywhere refuses legacy copies for as long as they
+	// could be replayed. The legacy cookie must have the same name, Path
+	// and Domain as crumb's, or the browser keeps both (and two cookies of
+	// one name are refused as cookie tossing). Remove Legacy once the
+	// legacy cookies have expired.
 	Legacy LegacyReader
 
 	// Logger receives the middleware's logs. Default slog.Default(). Logs
@@ -206,6 +211,15 @@ func (o *Options) validate() error {
 		o.HeaderBudget = DefaultHeaderBudget
 	case o.HeaderBudget < MaxCookieBytes || o.HeaderBudget > MaxHeaderBudget:
 		return fmt.Errorf("%w: HeaderBudget %d must be from %d to %d bytes", ErrBadOptions, o.HeaderBudget, MaxCookieBytes, MaxHeaderBudget)
+	}
+	if l, ok := o.Legacy.(interface{ MaxAge() time.Duration }); ok {
+		// "Log out everywhere" must outlast every legacy cookie it covers.
+		switch age := l.MaxAge(); {
+		case age < 0:
+			return fmt.Errorf("%w: the legacy reader accepts cookies of any age, which no revocation can cover: give it a MaxAge", ErrBadOptions)
+		case age > o.Store.SubjectRevocation():
+			return fmt.Errorf("%w: legacy cookies live %v but the store's subject revocations only %v: set cookie.Options.SubjectRevocation to at least the legacy MaxAge", ErrBadOptions, age, o.Store.SubjectRevocation())
+		}
 	}
 	if o.Unavailable > FailOpen {
 		return fmt.Errorf("%w: unknown Unavailable policy %d", ErrBadOptions, o.Unavailable)

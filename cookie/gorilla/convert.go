@@ -57,13 +57,19 @@ func sessionData(values map[interface{}]interface{}) (map[string]any, []string) 
 // jsonable returns v with the maps of interface keys or values in it turned
 // into map[string]any, counting in *dropped the entries whose keys are not
 // UTF-8 strings.
-func jsonable(v any, dropped *int) any {
+func jsonable(v any, dropped *int) any { return jsonableDepth(v, dropped, 0) }
+
+func jsonableDepth(v any, dropped *int, depth int) any {
+	if depth > maxDepth { // a value that contains itself: dropped
+		*dropped++
+		return nil
+	}
 	switch v := v.(type) {
 	case map[interface{}]interface{}:
 		out := make(map[string]any, len(v))
 		for k, e := range v {
 			if ks, ok := k.(string); ok && utf8.ValidString(ks) {
-				out[ks] = jsonable(e, dropped)
+				out[ks] = jsonableDepth(e, dropped, depth+1)
 			} else {
 				*dropped++
 			}
@@ -73,7 +79,7 @@ func jsonable(v any, dropped *int) any {
 		out := make(map[string]any, len(v))
 		for k, e := range v {
 			if utf8.ValidString(k) {
-				out[k] = jsonable(e, dropped)
+				out[k] = jsonableDepth(e, dropped, depth+1)
 			} else {
 				*dropped++
 			}
@@ -82,7 +88,7 @@ func jsonable(v any, dropped *int) any {
 	case []any:
 		out := make([]any, len(v))
 		for i, e := range v {
-			out[i] = jsonable(e, dropped)
+			out[i] = jsonableDepth(e, dropped, depth+1)
 		}
 		return out
 	}

@@ -77,9 +77,12 @@
 // MaxAge, even after its user logged out of the migrated session with
 // Destroy. Logging out everywhere does reach it: the middleware refuses a
 // legacy cookie written before its subject's RevokeSubject (Session.
-// DestroyAll), using the cookie's authenticated timestamp — so give
-// LegacyOptions.Subject, and log a user out everywhere when a copy is
-// feared. A short MaxAge and an early removal of Legacy keep the window
+// DestroyAll), using the cookie's authenticated timestamp, for as long as
+// cookie.Options.SubjectRevocation keeps the revocation (middleware.New
+// requires it to cover Legacy.MaxAge) — so give LegacyOptions.Subject, and
+// log a user out everywhere when a copy is feared. The legacy cookie must
+// have the crumb cookie's name, Path and Domain, or the browser keeps both
+// and the middleware refuses the pair as cookie tossing. A short MaxAge and an early removal of Legacy keep the window
 // small. An application that took the first way and kept crumb's Codec in
 // its CookieStore sets LegacyOptions.Codec too (and HashKey only while
 // securecookie cookies may remain), so the Codec's cookies are migrated

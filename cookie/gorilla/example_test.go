@@ -71,7 +71,10 @@ func ExampleNewLegacy() {
 	// The crumb version, which reads the cookies the gorilla version wrote.
 	key, _ := keyring.NewKey(keyring.StatePrimary)
 	ring, _ := keyring.NewRing(key)
-	store, err := cookie.New(cookie.Options{Name: "session", Keys: ring})
+	store, err := cookie.New(cookie.Options{
+		Name: "session", Keys: ring, // gorilla's cookie name
+		SubjectRevocation: gorilla.DefaultMaxAge, // log out everywhere covers legacy cookies
+	})
 	if err != nil {
 		panic(err)
 	}

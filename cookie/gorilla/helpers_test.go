@@ -59,7 +59,8 @@ func newRing(t testing.TB, keys ...keyring.Key) *keyring.Ring {
 // newStore returns a crumb store named "session", closed when the test ends.
 func newStore(t testing.TB, ring *keyring.Ring) *cookie.Store {
 	t.Helper()
-	s, err := cookie.New(cookie.Options{Name: "session", Keys: ring})
+	// Logging out everywhere must cover the legacy cookies (30 days).
+	s, err := cookie.New(cookie.Options{Name: "session", Keys: ring, SubjectRevocation: 30 * 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -170,6 +170,17 @@ func NewLegacy(o LegacyOptions) (*Legacy, error) {
 	return l, nil
 }
 
+// MaxAge returns how long after it was written a legacy cookie is
+// accepted, or a negative duration for any age. The middleware requires
+// cookie.Options.SubjectRevocation to cover it, so that logging out
+// everywhere stays in force as long as a legacy cookie could be replayed.
+func (l *Legacy) MaxAge() time.Duration {
+	if l.maxAge <= 0 {
+		return -1
+	}
+	return time.Duration(l.maxAge) * time.Second
+}
+
 // Read verifies and decodes the value of the legacy cookie name. It fails
 // with an error matching cookie.ErrTooLarge (longer than MaxLength),
 // cookie.ErrInvalid (tampered, malformed, written with other keys or for
@@ -218,8 +229,14 @@ func (l *Legacy) open(name, value string) (map[interface{}]interface{}, int64, e
 	if !ok { // securecookie parsed it: cannot happen
 		return nil, 0, fmt.Errorf("gorilla: legacy cookie: %w (timestamp)", token.ErrInvalid)
 	}
-	if l.maxAge > 0 && written < time.Now().Unix()-l.maxAge {
+	now := time.Now().Unix()
+	if l.maxAge > 0 && written < now-l.maxAge {
 		return nil, 0, fmt.Errorf("gorilla: legacy cookie older than its max age: %w", token.ErrExpired)
+	}
+	if written > now+token.DefaultSkew {
+		// Written in the future: a skewed legacy server or a key holder;
+		// such a cookie would escape "log out everywhere" for good.
+		return nil, 0, fmt.Errorf("gorilla: legacy cookie written in the future: %w", token.ErrInvalid)
 	}
 	values, err := l.values(raw)
 	if err != nil {
@@ -274,12 +291,15 @@ func (l *Legacy) values(raw []byte) (map[interface{}]interface{}, error) {
 		return values, nil
 	}
 	dec := securecookie.GobEncoder{}
-	var values map[interface{}]interface{}
+	// Into existing maps: gob sizes a map it creates by the length the
+	// input claims, which could ask for gigabytes (key holders only, as the
+	// bytes are authenticated; nested maps keep that residual risk).
+	values := map[interface{}]interface{}{}
 	err := dec.Deserialize(raw, &values)
 	if err == nil {
 		return values, nil
 	}
-	var anyMap map[string]interface{}
+	anyMap := map[string]interface{}{}
 	if dec.Deserialize(raw, &anyMap) == nil {
 		values = make(map[interface{}]interface{}, len(anyMap))
 		for k, v := range anyMap {
@@ -287,7 +307,7 @@ func (l *Legacy) values(raw []byte) (map[interface{}]interface{}, error) {
 		}
 		return values, nil
 	}
-	var stringMap map[string]string
+	stringMap := map[string]string{}
 	if dec.Deserialize(raw, &stringMap) == nil {
 		values = make(map[interface{}]interface{}, len(stringMap))
 		for k, v := range stringMap {

@@ -94,7 +94,16 @@ func (s Serializer) unmarshal(b []byte, dst any) error {
 // top, or in maps and slices of interface values) turned into a
 // map[string]interface{}, which encoding/json can encode; a key that is not
 // a string is an error. Other values are returned as they are.
-func jsonMap(v any) (any, error) {
+func jsonMap(v any) (any, error) { return jsonMapDepth(v, 0) }
+
+// maxDepth bounds the nesting the converters follow: a value that contains
+// itself would otherwise recurse until the stack overflows.
+const maxDepth = 64
+
+func jsonMapDepth(v any, depth int) (any, error) {
+	if depth > maxDepth {
+		return nil, fmt.Errorf("values nested more than %d levels deep (a value that contains itself?)", maxDepth)
+	}
 	switch v := v.(type) {
 	case map[interface{}]interface{}:
 		out := make(map[string]any, len(v))
@@ -103,7 +112,7 @@ func jsonMap(v any) (any, error) {
 			if !ok {
 				return nil, fmt.Errorf("JSON keys must be strings, found a key of type %T", k)
 			}
-			e, err := jsonMap(e)
+			e, err := jsonMapDepth(e, depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -113,7 +122,7 @@ func jsonMap(v any) (any, error) {
 	case map[string]any:
 		out := make(map[string]any, len(v))
 		for k, e := range v {
-			e, err := jsonMap(e)
+			e, err := jsonMapDepth(e, depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -123,7 +132,7 @@ func jsonMap(v any) (any, error) {
 	case []any:
 		out := make([]any, len(v))
 		for i, e := range v {
-			e, err := jsonMap(e)
+			e, err := jsonMapDepth(e, depth+1)
 			if err != nil {
 				return nil, err
 			}
