@@ -224,7 +224,7 @@ func TestMigratedSessionLifetime(t *testing.T) {
 		legacy, _ := gorilla.NewLegacy(gorilla.LegacyOptions{HashKey: hashKey})
 		m, _ := middleware.New(middleware.Options{Store: store, Legacy: legacy})
 		app := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			fmt.Fprint(w, middleware.From(r).Info().Expires.Sub(time.Now()))
+			fmt.Fprint(w, time.Until(middleware.From(r).Info().Expires))
 		}))
 		w = serve(app, "GET", "session="+old)
 		if got := w.Body.String(); got != cookie.DefaultAbsoluteTimeout.String() {
