@@ -81,14 +81,19 @@
 //
 // A revocation is applied to the local replica first, so it takes effect
 // on this node at once. If Redis does not take it (a network error, a
-// server loading its data, failing over, out of memory), it is appended
+// server loading its data, failing over, out of memory, credentials or
+// permissions refused: NOAUTH, WRONGPASS, NOPERM), it is appended
 // to the outbox, Options.OutboxPath, and fsynced before the Revoke method
 // returns nil: an acknowledged revocation is on disk even if the process
 // is then killed. While the outbox holds anything, later revocations queue
 // behind it, in order. The tailer delivers the outbox when Redis answers
 // again, in batches, and truncates the file only when every pending
 // revocation was acknowledged by Redis; a crash in between only delivers
-// some twice, which the merge makes harmless. New replays a non-empty
+// some twice, which the merge makes harmless. An acknowledged revocation
+// never leaves the outbox before Redis stores it: whatever error Redis
+// answers, the tailer retries with a backoff (up to 30 s between tries
+// while Redis refuses with an error that needs an operator, such as a
+// changed password or ACL, which Health reports). New replays a non-empty
 // outbox into the replica and delivers it. The outbox file is locked
 // (flock) while a Set has it open: give every node its own. Its format is
 // a 16-byte header ("CRUMBOBX", version 1) and CRC-32C-framed records like

@@ -208,7 +208,9 @@ func TestStaleness(t *testing.T) {
 	srv := startRedis(t)
 	opts := func(p Policy) Options {
 		o := testOptions(t, srv.addr())
-		o.MaxStaleness, o.Policy = 300*time.Millisecond, p
+		// 1 s: with the XREAD block at a third of it, a loaded 2-core
+		// machine under -race cannot push a healthy, quiet stream past it.
+		o.MaxStaleness, o.Policy = time.Second, p
 		o.DialTimeout, o.ReadTimeout, o.WriteTimeout = 200*time.Millisecond, 200*time.Millisecond, 200*time.Millisecond
 		return o
 	}
@@ -221,7 +223,7 @@ func TestStaleness(t *testing.T) {
 		t.Fatal("the revocation did not propagate")
 	}
 	// Quiet for longer than MaxStaleness, Redis up: never stale.
-	time.Sleep(500 * time.Millisecond)
+	time.Sleep(1500 * time.Millisecond)
 	for _, s := range []*Set{closed, open} {
 		if err := s.Health(bg); err != nil {
 			t.Fatalf("Health on a quiet, healthy stream: %v", err)
@@ -237,7 +239,7 @@ func TestStaleness(t *testing.T) {
 	if !waitFor(5*time.Second, func() bool { return closed.Health(bg) != nil && open.Health(bg) != nil }) {
 		t.Fatal("Health never reported the hung Redis")
 	}
-	t.Logf("stale after %v (MaxStaleness 300ms)", time.Since(t0).Round(time.Millisecond))
+	t.Logf("stale after %v (MaxStaleness 1s)", time.Since(t0).Round(time.Millisecond))
 	herr := closed.Health(bg)
 	if !errors.Is(herr, ErrStale) || !errors.Is(herr, ErrUnavailable) {
 		t.Errorf("Health: %v, want ErrStale", herr)

@@ -86,8 +86,6 @@ func secs(t time.Time) uint32 {
 	return uint32(u)
 }
 
-// idPrefix is what logs show of an ID: 8 hex digits.
-func idPrefix(id revocation.ID) string { return hex.EncodeToString(id[:4]) }
 
 // revokeScript merges one call into its entry and, when the entry changed,
 // appends the entry's new state to the stream, trimmed to about ARGV[3]
@@ -197,6 +195,10 @@ func parseScriptReply(v any) (state, xid string, err error) {
 type tokenState struct {
 	hard, soft, eff, until uint32
 	ver                    uint64
+	// pendSoft and pendEff (replica only) are the soft bound and effective
+	// time after this node's last local merge (mergeTokenCall), kept until
+	// a state from Redis covers them; pendSoft is 0 when none is pending.
+	pendSoft, pendEff uint32
 }
 
 type subjectState struct {

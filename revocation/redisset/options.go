@@ -130,8 +130,9 @@ type Options struct {
 	// TLS, when not nil, is the TLS configuration (it is cloned). Otherwise
 	// TLS is on when CAFile or ServerName is set (or the URL is rediss://):
 	// the server's certificate is verified against CAFile (PEM; the system
-	// roots when empty) and ServerName (the first address's host when
-	// empty). Certificate verification cannot be turned off here; use TLS
+	// roots when empty) and ServerName (when empty: the address's host for
+	// a single server; for Sentinel and Cluster, the host each connection
+	// dials). Certificate verification cannot be turned off here; use TLS
 	// for anything unusual.
 	TLS        *tls.Config
 	CAFile     string
@@ -494,14 +495,16 @@ func (o Options) resolve() (Options, error) {
 	if o.WaitReplicas < 0 {
 		return o, badOptions("WaitReplicas must not be negative")
 	}
+	// Fill the defaults before comparing: WaitReplicas with the default
+	// timeouts must be accepted.
 	fill(&o.WaitTimeout, DefaultWaitTimeout)
-	if o.WaitReplicas > 0 && o.WaitTimeout >= o.ReadTimeout {
-		return o, badOptions("WaitTimeout must be shorter than ReadTimeout")
-	}
 	fill(&o.DialTimeout, DefaultDialTimeout)
 	fill(&o.ReadTimeout, DefaultReadTimeout)
 	fill(&o.WriteTimeout, DefaultWriteTimeout)
 	fill(&o.MaxStaleness, DefaultMaxStaleness)
+	if o.WaitReplicas > 0 && o.WaitTimeout >= o.ReadTimeout {
+		return o, badOptions("WaitTimeout must be shorter than ReadTimeout")
+	}
 	if o.Policy > FailOpen {
 		return o, badOptions("unknown Policy")
 	}
@@ -564,12 +567,12 @@ func (o *Options) tlsConfig() (*tls.Config, error) {
 	if o.ServerName != "" {
 		c.ServerName = o.ServerName
 	}
-	if c.ServerName == "" && !c.InsecureSkipVerify {
-		first := o.Addrs
-		if o.MasterName != "" {
-			first = o.SentinelAddrs
-		}
-		if host, _, err := net.SplitHostPort(first[0]); err == nil {
+	// A single server is verified against its host name. Sentinel and
+	// Cluster connect to several hosts (the sentinels, the master they
+	// name, the cluster's nodes): leaving ServerName empty lets each
+	// connection verify the host it dials.
+	if c.ServerName == "" && !c.InsecureSkipVerify && o.MasterName == "" && !o.isCluster() {
+		if host, _, err := net.SplitHostPort(o.Addrs[0]); err == nil {
 			c.ServerName = host
 		}
 	}

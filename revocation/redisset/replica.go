@@ -87,6 +87,13 @@ func (r *replica) check(q revocation.Query, now time.Time) revocation.Verdict {
 	return revocation.NotRevoked
 }
 
+// coversLocal reports whether Redis's state t is at least as strict as the
+// locally merged state of cur's pending calls: every token they revoke, t
+// revokes no later.
+func (t *tokenState) coversLocal(cur *tokenState) bool {
+	return t.hard >= cur.pendSoft || (t.soft >= cur.pendSoft && t.eff <= cur.pendEff)
+}
+
 func (t tokenState) revoked(issued, now uint32) bool {
 	return now <= t.until && (issued < t.hard || (issued < t.soft && now >= t.eff))
 }
@@ -118,11 +125,17 @@ func (r *replica) applySession(id revocation.ID, until uint32) error {
 }
 
 // applyToken records an issued-before state: hard, soft and until only
-// grow, and the effective time is that of the newest version.
+// grow, and the effective time is that of the newest version — except
+// while a call this node made (mergeTokenCall) is not yet in Redis's
+// state: then the earlier effective time stays, so that Redis's older
+// view cannot weaken it. An entry whose until has passed counts as absent:
+// Redis expired its key, and the versions of a new key start again.
 func (r *replica) applyToken(id revocation.ID, st tokenState) error {
-	if st.until < secs(time.Now()) {
+	now := secs(time.Now())
+	if st.until < now {
 		return nil
 	}
+	st.pendSoft, st.pendEff = 0, 0 // local only
 	sh := &r.tokens[id[0]%numShards]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
@@ -135,8 +148,18 @@ func (r *replica) applyToken(id revocation.ID, st tokenState) error {
 		sh.m[id] = st
 		return nil
 	}
+	if cur.until < now {
+		sh.m[id] = st
+		return nil
+	}
 	if st.ver > cur.ver {
-		cur.eff, cur.ver = st.eff, st.ver
+		if cur.pendSoft != 0 && !st.coversLocal(&cur) {
+			cur.eff = min(cur.eff, st.eff)
+		} else {
+			cur.eff = st.eff
+			cur.pendSoft, cur.pendEff = 0, 0
+		}
+		cur.ver = st.ver
 	}
 	cur.hard = max(cur.hard, st.hard)
 	cur.soft = max(cur.soft, st.soft)
@@ -161,6 +184,8 @@ func (r *replica) mergeTokenCall(c *call) error {
 			return errReplicaFull
 		}
 		r.nTokens.Add(1)
+	} else if e.until < secs(time.Now()) {
+		e = tokenState{} // expired: absent
 	}
 	if c.at >= e.eff || e.soft <= e.hard {
 		e.hard = max(e.hard, e.soft)
@@ -170,13 +195,18 @@ func (r *replica) mergeTokenCall(c *call) error {
 	}
 	e.soft = max(e.soft, c.before)
 	e.until = max(e.until, c.until)
+	// Until Redis's state covers this merged state, a newer version from
+	// Redis must not move the effective time later.
+	e.pendSoft, e.pendEff = e.soft, e.eff
 	sh.m[c.id] = e
 	return nil
 }
 
-// applySubject records a subject state: before and until only grow.
+// applySubject records a subject state: before and until only grow (an
+// entry whose until has passed counts as absent).
 func (r *replica) applySubject(key [sha256.Size]byte, st subjectState) error {
-	if st.until < secs(time.Now()) {
+	now := secs(time.Now())
+	if st.until < now {
 		return nil
 	}
 	r.subjMu.Lock()
@@ -187,6 +217,8 @@ func (r *replica) applySubject(key [sha256.Size]byte, st subjectState) error {
 			return errReplicaFull
 		}
 		r.nSubjects.Add(1)
+	} else if cur.until < now {
+		cur = subjectState{}
 	}
 	r.subjects[key] = subjectState{before: max(cur.before, st.before), until: max(cur.until, st.until)}
 	return nil

@@ -48,16 +48,21 @@ type Set struct {
 	rejected  atomic.Uint64
 	resent    atomic.Uint64
 
-	errMu   sync.Mutex
-	lastErr error // the tailer's last failure, for Health
+	errMu      sync.Mutex
+	lastErr    error // the tailer's last failure, for Health
+	deliverErr error // Redis's refusal (not selfHealing) of the last outbox delivery, for Health
 
 	// Owned by the tailer goroutine (and New before it starts).
 	lastID     string
 	needResync bool
 	added      int64 // the stream's count of records ever added, as of lastID (Redis 7; else 0)
 	delivering bool  // the last outbox delivery failed
-	verify     bool  // check the journal against Redis, and send again what it lost
-	checked    time.Time
+	// deliverWait is the pause before the next delivery after a failure;
+	// nextDeliver is when that next delivery may run.
+	deliverWait time.Duration
+	nextDeliver time.Time
+	verify      bool // check the journal against Redis, and send again what it lost
+	checked     time.Time
 
 	closed    atomic.Bool
 	closeOnce sync.Once
@@ -348,11 +353,23 @@ func (s *Set) sendAndWait(ctx context.Context, keys []string, args []any) (any, 
 	}
 }
 
-// transient reports whether err may go away by itself: anything but an
-// error reply from Redis, and the error replies of a server loading,
-// failing over, out of memory or busy. Other replies (a key of the wrong
-// type, a permission refused) would fail again.
+// transient reports whether a revocation that failed with err is worth
+// queueing in the outbox and sending again: anything but an error reply
+// from Redis, the error replies of a server loading, failing over, out of
+// memory or busy, and those of credentials or permissions an operator
+// changed (NOAUTH, WRONGPASS, NOPERM), which an operator fixes. Other
+// replies (a key of the wrong type) make a revocation without an outbox
+// fail at once. A revocation already acknowledged into the outbox stays
+// there whatever the error (see deliver).
 func transient(err error) bool {
+	return selfHealing(err) ||
+		redis.HasErrorPrefix(err, "NOAUTH") || redis.HasErrorPrefix(err, "WRONGPASS") || redis.HasErrorPrefix(err, "NOPERM")
+}
+
+// selfHealing reports whether err may go away by itself, without an
+// operator: anything but an error reply from Redis, and the error replies
+// of a server loading, failing over, out of memory or busy.
+func selfHealing(err error) bool {
 	var rerr redis.Error
 	if !errors.As(err, &rerr) {
 		return true
@@ -362,6 +379,10 @@ func transient(err error) bool {
 		redis.IsNoReplicasError(err) || redis.IsMaxClientsError(err) ||
 		redis.HasErrorPrefix(err, "BUSY") || redis.HasErrorPrefix(err, "MOVED") || redis.HasErrorPrefix(err, "ASK")
 }
+
+// errCheckClosed is Check's error, under FailClosed, after Close: the
+// replica no longer follows Redis.
+var errCheckClosed = fmt.Errorf("%w (the set is closed): %w", ErrStale, revocation.ErrClosed)
 
 func (s *Set) replicaFull() {
 	if !s.incomplete.Swap(true) {
@@ -374,13 +395,20 @@ func (s *Set) replicaFull() {
 // network I/O and no allocation. A token the replica knows as revoked is
 // reported revoked. Otherwise, if the replica is stale (not confirmed
 // current for Options.MaxStaleness) or incomplete, FailClosed returns
-// NotRevoked with ErrStale and FailOpen returns NotRevoked, nil.
+// NotRevoked with ErrStale and FailOpen returns NotRevoked, nil. After
+// Close the replica no longer follows Redis: FailClosed returns NotRevoked
+// with an error matching both ErrStale and revocation.ErrClosed.
 func (s *Set) Check(_ context.Context, q revocation.Query, now time.Time) (revocation.Verdict, error) {
 	if v := s.rep.check(q, now); v != revocation.NotRevoked {
 		return v, nil
 	}
-	if s.opts.Policy == FailClosed && (s.fresh.stale.Load() || s.incomplete.Load()) {
-		return revocation.NotRevoked, ErrStale
+	if s.opts.Policy == FailClosed {
+		if s.closed.Load() {
+			return revocation.NotRevoked, errCheckClosed
+		}
+		if s.fresh.stale.Load() || s.incomplete.Load() {
+			return revocation.NotRevoked, ErrStale
+		}
 	}
 	return revocation.NotRevoked, nil
 }
@@ -414,14 +442,14 @@ type Status struct {
 	Applied   uint64    // stream records applied to the replica
 	Delivered uint64    // outbox revocations delivered to Redis
 	Resyncs   uint64    // snapshots loaded, the first one included
-	Rejected  uint64    // outbox revocations Redis refused for good (logged)
+	Rejected  uint64    // outbox deliveries Redis answered with an error (each retried; never dropped)
 	Resent    uint64    // revocations sent again after Redis lost them
 }
 
 // Status returns the Set's Status.
 func (s *Set) Status() Status {
 	st := Status{
-		Stale:     s.fresh.stale.Load() || s.incomplete.Load(),
+		Stale:     s.fresh.stale.Load() || s.incomplete.Load() || s.closed.Load(),
 		Current:   s.fresh.current(),
 		Down:      s.down.Load(),
 		Applied:   s.applied.Load(),
@@ -440,9 +468,13 @@ func (s *Set) Status() Status {
 
 // Health implements revocation.Set. It returns revocation.ErrClosed after
 // Close; the outbox's failure (ErrOutbox), after which revocations during
-// an outage cannot be acknowledged; or an error wrapping ErrStale when the
-// replica is stale or incomplete, with Redis's last error. Otherwise nil:
-// a short outage within MaxStaleness is not degraded, as the outbox
+// an outage cannot be acknowledged; an error wrapping ErrStale when the
+// replica is stale or incomplete, with Redis's last error; or an error
+// wrapping ErrUnavailable, with Redis's reply, while Redis refuses the
+// outbox's revocations with an error that needs an operator (a permission
+// or password changed, a key of the wrong type): they stay in the outbox
+// and are retried. Otherwise nil: a
+// short outage within MaxStaleness is not degraded, as the outbox
 // acknowledges revocations.
 func (s *Set) Health(context.Context) error {
 	if s.closed.Load() {
@@ -468,6 +500,18 @@ func (s *Set) Health(context.Context) error {
 			return fmt.Errorf("%w: not confirmed current for %s (MaxStaleness %s); %s: %w", ErrStale, age, s.opts.MaxStaleness, s.where, last)
 		}
 		return fmt.Errorf("%w: not confirmed current for %s (MaxStaleness %s)", ErrStale, age, s.opts.MaxStaleness)
+	}
+	s.errMu.Lock()
+	refused := s.deliverErr
+	s.errMu.Unlock()
+	if refused != nil {
+		pending := 0
+		if s.box != nil {
+			s.box.mu.Lock()
+			pending = len(s.box.pending)
+			s.box.mu.Unlock()
+		}
+		return fmt.Errorf("%w: %s refuses the outbox's revocations (%d pending, retried): %w", ErrUnavailable, s.where, pending, refused)
 	}
 	return nil
 }

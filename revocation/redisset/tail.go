@@ -30,6 +30,11 @@ const (
 	// maxDeliverRounds bounds the rounds of one tailer step.
 	deliverBatch     = 64
 	maxDeliverRounds = 1024
+	// maxDeliverWait bounds the pause between deliveries while Redis
+	// refuses them with an error that needs an operator (NOPERM, WRONGPASS,
+	// WRONGTYPE...); errors that go away by themselves (out of memory,
+	// loading) are retried at least every maxBackoff.
+	maxDeliverWait = 30 * time.Second
 )
 
 // run is the tailer: until Close, it delivers the outbox, reads the stream
@@ -98,18 +103,16 @@ func (s *Set) step(ctx context.Context, reconnect bool) error {
 			return err
 		}
 	}
-	if s.box != nil {
-		// A delivery failure (Redis out of memory, say) must not stop the
-		// replica from following the stream: the next round retries it,
-		// paced by the blocking read.
+	if reconnect {
+		s.nextDeliver = time.Time{} // Redis is back: deliver at once
+	}
+	if s.box != nil && !time.Now().Before(s.nextDeliver) {
+		// A delivery failure (Redis out of memory, a permission refused)
+		// must not stop the replica from following the stream: a later
+		// round retries it, after a backoff, and the revocations stay in
+		// the outbox until Redis takes them.
 		err := s.deliver(ctx)
-		if err != nil && !s.delivering {
-			s.log.Warn("redisset: delivering the outbox to Redis failed; retrying", "server", s.where, "err", err)
-		}
-		s.delivering = err != nil
-		if err != nil {
-			s.setErr(err)
-		}
+		s.deliveredOrNot(err)
 	}
 	return s.read(ctx)
 }
@@ -150,12 +153,17 @@ func (s *Set) read(ctx context.Context) error {
 	s.added += int64(len(msgs))
 	prev := s.lastID
 	s.lastID = msgs[len(msgs)-1].ID
-	if len(msgs) >= readCount {
-		// Behind: records after prev may have been trimmed before this read.
-		return s.checkStream(ctx, prev)
+	// Records after prev may have been trimmed before this read, whatever
+	// its size: approximate trimming (MAXLEN ~) can leave fewer records
+	// than readCount after prev, and another node may trim harder.
+	if err := s.checkStream(ctx, prev); err != nil {
+		return err
 	}
-	// Fewer than asked: every record up to the read was returned.
-	s.fresh.mark(t0)
+	if len(msgs) < readCount && !s.needResync {
+		// Fewer than asked and no gap: every record up to the read was
+		// returned.
+		s.fresh.mark(t0)
+	}
 	return nil
 }
 
@@ -179,7 +187,7 @@ func (s *Set) applyRecord(m *redis.XMessage) {
 	}
 }
 
-// checkStream is called after a read that returned a full batch: if
+// checkStream is called after every read that returned records: if
 // records after since may have been trimmed before they were read (a gap),
 // the next step resyncs from a snapshot.
 func (s *Set) checkStream(ctx context.Context, since string) error {
@@ -443,11 +451,46 @@ func (s *Set) snapshot(ctx context.Context) error {
 	return nil
 }
 
+// deliveredOrNot records the outcome of a tailer's delivery: on failure it
+// logs (once), backs off and, for a refusal that needs an operator,
+// reports it in Health; on success it clears all that.
+func (s *Set) deliveredOrNot(err error) {
+	if err == nil {
+		if s.delivering {
+			s.log.Info("redisset: the outbox was delivered to Redis", "server", s.where)
+		}
+		s.delivering, s.deliverWait, s.nextDeliver = false, 0, time.Time{}
+		s.errMu.Lock()
+		s.deliverErr = nil
+		s.errMu.Unlock()
+		return
+	}
+	refused := !selfHealing(err)
+	if !s.delivering {
+		s.log.Warn("redisset: delivering the outbox to Redis failed; its revocations stay in the outbox and are retried",
+			"server", s.where, "err", err)
+	} else if refused {
+		s.log.Debug("redisset: delivering the outbox to Redis failed again", "server", s.where, "err", err)
+	}
+	s.delivering = true
+	limit := maxBackoff
+	if refused {
+		limit = maxDeliverWait
+	}
+	s.deliverWait = min(max(2*s.deliverWait, minBackoff), limit)
+	s.nextDeliver = time.Now().Add(s.deliverWait)
+	s.errMu.Lock()
+	if refused {
+		s.deliverErr = err
+	}
+	s.lastErr = err
+	s.errMu.Unlock()
+}
+
 // deliver sends the outbox's pending revocations to Redis in order, and
-// clears down once none is left. A revocation Redis refuses for good (see
-// transient) is logged and dropped from the outbox: it stays in this
-// node's replica, and retrying it would hold back every revocation queued
-// behind it.
+// clears down once none is left. It stops at the first failure, whatever
+// the error: an acknowledged revocation leaves the outbox only once Redis
+// has stored it, and those behind it wait their turn.
 func (s *Set) deliver(ctx context.Context) error {
 	b := s.box
 	for range maxDeliverRounds {
@@ -464,17 +507,14 @@ func (s *Set) deliver(ctx context.Context) error {
 		done := 0
 		var err error
 		for i := range batch {
-			if err = s.send(ctx, &batch[i]); err != nil && transient(err) {
+			if err = s.send(ctx, &batch[i]); err != nil {
+				var rerr redis.Error
+				if errors.As(err, &rerr) {
+					s.rejected.Add(1)
+				}
 				break
 			}
-			if err != nil {
-				s.rejected.Add(1)
-				s.log.Error("redisset: Redis refused a revocation from the outbox; it stays in this node's replica only",
-					"kind", string(batch[i].kind), "err", err)
-				err = nil
-			} else {
-				s.delivered.Add(1)
-			}
+			s.delivered.Add(1)
 			done++
 		}
 		b.mu.Lock()
