@@ -86,7 +86,6 @@ func secs(t time.Time) uint32 {
 	return uint32(u)
 }
 
-
 // revokeScript merges one call into its entry and, when the entry changed,
 // appends the entry's new state to the stream, trimmed to about ARGV[3]
 // records: both in one atomic step.
