@@ -47,14 +47,20 @@ fuzz:
 	$(FUZZ) '^FuzzLegacyRead$$' ./cookie/gorilla
 	$(FUZZ) '^FuzzCodecDecode$$' ./cookie/gorilla
 
-## bench: run the benchmarks behind BENCHMARKS.md and regenerate it (not part of `make test`; ~17 min).
+## bench: run the benchmarks behind BENCHMARKS.md and regenerate it (not part of `make test`; ~25 min).
+## The peer comparison and the HTTP load test live in the separate module bench/ (its own go.mod).
 BENCHCOUNT ?= 10
+# LOADROUNDS rounds of the HTTP load test, LOADTEST_DURATION measured per case and round.
+LOADROUNDS ?= 3
+LOADTEST_DURATION ?= 5s
 BENCH = $(GO) test -run '^$$' -benchmem -count $(BENCHCOUNT)
 bench:
 	{ $(BENCH) -bench 'Token|Floor|Gorilla' ./internal/token && \
 	  $(BENCH) -bench 'CreateRead|Read' ./cookie && \
 	  $(BENCH) -bench 'Middleware' ./middleware && \
 	  $(BENCH) -bench 'Check$$|Revoke' ./revocation && \
-	  CRUMB_REQUIRE_DEPS=1 $(BENCH) -bench 'Check|RevokeSession' ./revocation/redisset; } | tee bench.txt
-	$(GO) run ./internal/cmd/benchreport -command "make bench (BENCHCOUNT=$(BENCHCOUNT))" < bench.txt > BENCHMARKS.md.tmp
+	  CRUMB_REQUIRE_DEPS=1 $(BENCH) -bench 'Check|RevokeSession' ./revocation/redisset && \
+	  (cd bench && $(BENCH) -bench . ./...) && \
+	  (cd bench && LOADTEST_DURATION=$(LOADTEST_DURATION) $(GO) run ./cmd/loadtest -rounds $(LOADROUNDS)); } | tee bench.txt
+	$(GO) run ./internal/cmd/benchreport -command "make bench (BENCHCOUNT=$(BENCHCOUNT) LOADROUNDS=$(LOADROUNDS) LOADTEST_DURATION=$(LOADTEST_DURATION))" < bench.txt > BENCHMARKS.md.tmp
 	mv BENCHMARKS.md.tmp BENCHMARKS.md

@@ -31,4 +31,13 @@ PASS
 	if _, _, err := parse(strings.NewReader("BenchmarkX-2 1 abc ns/op\n")); err == nil {
 		t.Error("malformed value accepted")
 	}
+
+	// The load test's lines: custom units, one with a non-ASCII character.
+	res, _, err = parse(strings.NewReader("BenchmarkLoad/crumb-read-2\t21522\t46464 ns/op\t21522 req/s\t4526.5 p99-µs\t0.734 rel-req/s\t1.069 rel-p99\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := res["Load/crumb-read"]; l["req/s"] != 21522 || l["p99-µs"] != 4526.5 || l["rel-req/s"] != 0.734 || l["rel-p99"] != 1.069 {
+		t.Errorf("Load/crumb-read: %v", l)
+	}
 }
