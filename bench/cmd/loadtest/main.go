@@ -157,8 +157,9 @@ func buildCases(value map[string]any) ([]testCase, error) {
 	if err != nil {
 		return nil, fmt.Errorf("crumb: %w", err)
 	}
-	// "none" gets crumb's cookie too: the requests are identical, only the
-	// server's work differs.
+	// "none" gets crumb's cookie too: its requests are identical to crumb's,
+	// only the server's work differs (gorilla and scs send their own
+	// cookies, of other sizes).
 	cases = append(cases, testCase{"none", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(ok) }), c})
 	cases = append(cases,
 		testCase{"crumb-read", m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -41,3 +41,18 @@ PASS
 		t.Errorf("Load/crumb-read: %v", l)
 	}
 }
+
+// TestParseWithoutCPUSuffix: with GOMAXPROCS=1, go test writes no "-N"
+// suffix, and names with dashes of their own must stay apart.
+func TestParseWithoutCPUSuffix(t *testing.T) {
+	in := "BenchmarkCompare/small/crumb-dict 10 5000 ns/op\nBenchmarkCompare/small/gorilla-gob 10 9000 ns/op\nBenchmarkCompare/small/gorilla-json-2 10 7000 ns/op\n"
+	res, _, err := parse(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]float64{"Compare/small/crumb-dict": 5000, "Compare/small/gorilla-gob": 9000, "Compare/small/gorilla-json": 7000} {
+		if got := res[name]["ns/op"]; got != want {
+			t.Errorf("%s: %v, want %v (%v)", name, got, want, res)
+		}
+	}
+}
