@@ -12,7 +12,7 @@ import (
 	"encoding/gob"
 	"fmt"
 
-	"github.com/crumbhq/crumb/bench/internal/sessiongen"
+	"github.com/crumbhq/crumb/internal/sessiongen"
 	"github.com/crumbhq/crumb/codec"
 	"github.com/crumbhq/crumb/cookie"
 	"github.com/crumbhq/crumb/keyring"
