@@ -28,7 +28,7 @@ func (s *Session) Login(subject string) error {
 		if err := s.m.store.Revoke(ctx, s.rec); err != nil {
 			return err
 		}
-		s.rec, s.fromCookie, s.staged = nil, false, ""
+		s.rec, s.fromCookie, s.staged = nil, false, nil
 	}
 	if s.rec == nil {
 		// A new session, also when the request's session could not be
@@ -96,7 +96,7 @@ func (s *Session) destroy() error {
 		// A session renewed by this request has a new ID.
 		errs = append(errs, s.m.store.Revoke(ctx, s.rec))
 	}
-	s.rec, s.fromCookie, s.staged, s.failed, s.destroyed = nil, false, "", nil, true
+	s.rec, s.fromCookie, s.staged, s.failed, s.destroyed = nil, false, nil, nil, true
 	s.unavailable = nil
 	err := errors.Join(errs...)
 	if err != nil {
@@ -184,13 +184,15 @@ func (s *Session) save() error {
 	return s.stage(tok)
 }
 
-// stage keeps tok to be written, once it is known to fit the cookies.
+// stage keeps the cookies carrying tok to be written, once they are known
+// to fit the budget.
 func (s *Session) stage(tok string) error {
-	if _, err := s.m.split(tok); err != nil {
+	pairs, err := s.m.split(tok)
+	if err != nil {
 		s.failed = err
 		return err
 	}
-	s.staged, s.failed, s.destroyed = tok, nil, false
+	s.staged, s.failed, s.destroyed = pairs, nil, false
 	return nil
 }
 
@@ -216,7 +218,7 @@ func (s *Session) commit() {
 		switch {
 		case s.rec.Changed():
 			_ = s.save()
-		case s.staged == "" && s.fromCookie && m.store.TouchDue(s.rec):
+		case s.staged == nil && s.fromCookie && m.store.TouchDue(s.rec):
 			// Sliding expiry, or a token under a key no longer primary.
 			_ = s.save()
 		}
@@ -228,8 +230,8 @@ func (s *Session) commit() {
 	secure := m.secureFor(s.req)
 	keep := max(s.in.chunks, 1) // chunk cookies still in use, not to delete
 	switch {
-	case s.staged != "":
-		pairs, _ := m.split(s.staged) // stage checked it fits
+	case s.staged != nil:
+		pairs := s.staged
 		var maxAge int64
 		if m.persistent {
 			maxAge = max(1, int64(time.Until(s.rec.Expires())/time.Second))

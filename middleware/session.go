@@ -35,7 +35,7 @@ type Session struct {
 	fromCookie bool           // rec came from the request's cookie
 	clear      bool           // the request's cookie is bad: delete it unless replaced
 	destroyed  bool           // Destroy was called: delete the cookie unless replaced
-	staged     string         // the token Save, Login or Renew made, current while !rec.Changed()
+	staged     []pair         // the cookies of the token Save, Login or Renew made, current while !rec.Changed()
 	failed     error          // the last save failure, until a save succeeds
 	committed  bool           // the headers were written
 	lines      []string       // the Set-Cookie lines commit wrote
