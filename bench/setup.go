@@ -12,9 +12,9 @@ import (
 	"encoding/gob"
 	"fmt"
 
-	"github.com/crumbhq/crumb/internal/sessiongen"
 	"github.com/crumbhq/crumb/codec"
 	"github.com/crumbhq/crumb/cookie"
+	"github.com/crumbhq/crumb/internal/sessiongen"
 	"github.com/crumbhq/crumb/keyring"
 )
 
