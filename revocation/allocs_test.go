@@ -35,7 +35,7 @@ func TestMemoryPerEntryAllocs(t *testing.T) {
 	ids := newIDs(42)
 	until := time.Now().Add(time.Hour)
 	for range n {
-		if err := l.RevokeSession(ctx, ids.next(), until); err != nil {
+		if err := l.RevokeSession(ctx, sess(ids.next()), until); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -61,8 +61,8 @@ func TestCheckAllocs(t *testing.T) {
 	l := newMem(t, LocalOptions{})
 	now := time.Now()
 	later := now.Add(time.Hour)
-	must(t, l.RevokeSession(ctx, testID(1), later))
-	must(t, l.RevokeIssuedBefore(ctx, testID(2), now, now, later))
+	must(t, l.RevokeSession(ctx, sess(testID(1)), later))
+	must(t, l.RevokeIssuedBefore(ctx, sess(testID(2)), now, now, later))
 	must(t, l.RevokeSubject(ctx, "ada", now, later))
 	subject := string([]byte("ada")) // not the same pointer as the map key
 	for _, c := range []struct {

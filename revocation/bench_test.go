@@ -30,7 +30,7 @@ func BenchmarkCheck(b *testing.B) {
 	for _, size := range []int{1, 1_000, 1_000_000} {
 		for ; n < size; n++ {
 			id := ids.next()
-			if err := l.RevokeSession(ctx, id, until); err != nil {
+			if err := l.RevokeSession(ctx, sess(id), until); err != nil {
 				b.Fatal(err)
 			}
 			// Keep a spread sample of the entries as hits.
@@ -80,7 +80,7 @@ func BenchmarkCheckParallel(b *testing.B) {
 	now := time.Now()
 	ids := newIDs(1)
 	for range 1000 {
-		must(b, l.RevokeSession(ctx, ids.next(), now.Add(time.Hour)))
+		must(b, l.RevokeSession(ctx, sess(ids.next()), now.Add(time.Hour)))
 	}
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
@@ -101,7 +101,7 @@ func BenchmarkRevoke(b *testing.B) {
 		ids := newIDs(3)
 		b.ReportAllocs()
 		for b.Loop() {
-			if err := l.RevokeSession(ctx, ids.next(), until); err != nil {
+			if err := l.RevokeSession(ctx, sess(ids.next()), until); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -112,7 +112,7 @@ func BenchmarkRevoke(b *testing.B) {
 		ids := newIDs(4)
 		b.ReportAllocs()
 		for b.Loop() {
-			if err := l.RevokeSession(ctx, ids.next(), until); err != nil {
+			if err := l.RevokeSession(ctx, sess(ids.next()), until); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -126,7 +126,7 @@ func BenchmarkRevoke(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) {
 			ids := newIDs(seed.Add(1))
 			for pb.Next() {
-				if err := l.RevokeSession(ctx, ids.next(), until); err != nil {
+				if err := l.RevokeSession(ctx, sess(ids.next()), until); err != nil {
 					b.Error(err)
 					return
 				}

@@ -20,10 +20,11 @@ const (
 
 // liveLogBytes is the size of a freshly compacted log of the live entries.
 func (l *Local) liveLogBytes() int64 {
+	st := l.t.Stats()
 	return headerSize +
-		l.nSessions.Load()*sessionRecordSize +
-		l.nTokens.Load()*tokenRecordSize +
-		l.nSubjects.Load()*subjectRecordSize
+		int64(st.Sessions)*sessionRecordSize +
+		int64(st.Tokens)*tokenRecordSize +
+		int64(st.Subjects)*subjectRecordSize
 }
 
 // maybeCompact compacts the log if it pays.
@@ -35,124 +36,100 @@ func (l *Local) maybeCompact() error {
 	return l.compact()
 }
 
-// compact rewrites the log with one record per live entry: to a temporary
-// file in the same directory, fsynced, renamed over the log, and the
-// directory fsynced.
-//
-// Revocations go on while it runs. The records queued after it starts are
-// also kept aside (carry); the snapshot of memory is taken after that
-// point, so every state older than the carry is in the snapshot. At the
-// end, with the log lock held and no batch in flight, the carry is
-// appended to the new file, which is fsynced and renamed into place; the
-// records then waiting for a batch are durable in it. Replaying a carried
-// record over the snapshot is harmless because replay merges.
+// compact rewrites the log with one record per live entry (see rewrite).
+// Revocations queued meanwhile are written with it.
 func (l *Local) compact() error {
 	w := l.log
 	w.mu.Lock()
-	if w.closed || w.err != nil || w.compacting {
-		w.mu.Unlock()
+	defer w.mu.Unlock()
+	if !w.idle() {
 		return nil
 	}
-	w.compacting = true
-	w.carry = w.carry[:0]
-	w.mu.Unlock()
-	done := func() {
-		w.compacting, w.sealing = false, false
-		w.carry = nil
-		w.cond.Broadcast()
+	if err := w.lead(true); err != nil {
+		return fmt.Errorf("revocation: compacting %s (the log is unchanged): %w", w.path, err)
 	}
+	return nil
+}
 
+// renamedError is a failure after the rewritten log was renamed into
+// place: the log is the new file, but the rename may not survive a crash.
+type renamedError struct{ err error }
+
+func (e *renamedError) Error() string {
+	return "the rewritten log may not be durable: " + e.err.Error()
+}
+func (e *renamedError) Unwrap() error { return e.err }
+
+// rewrite writes the log anew — the header, one record per entry in
+// memory, then tail (records queued meanwhile) — to a temporary file in the
+// same directory, fsyncs it, renames it over the log and fsyncs the
+// directory. Every state in memory, and every record queued before the
+// rewrite took them, is then durable. The snapshot is taken after following
+// the other processes' appends, under the exclusive flock, so nothing of
+// theirs is lost; they reopen the new file when they next look. A failure
+// before the rename leaves the old log as it was. Called with the file busy
+// and the exclusive flock held (or, from openLog, before the log is
+// shared).
+func (w *wal) rewrite(tail []byte) error {
 	dir, base := filepath.Split(w.path)
 	tmp, err := os.CreateTemp(dir, base+compactSuffix+"*")
 	if err != nil {
-		w.mu.Lock()
-		done()
-		w.mu.Unlock()
-		return fmt.Errorf("revocation: compacting %s: %w", w.path, err)
+		return err
 	}
-	size, err := l.writeSnapshot(tmp)
-
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	defer done()
-	w.sealing = true
-	for w.flushing {
-		w.cond.Wait()
+	size, err := w.set.writeSnapshot(tmp, w.writeFile)
+	if err == nil && len(tail) > 0 {
+		var n int
+		n, err = w.writeFile(tmp, tail)
+		size += int64(n)
 	}
-	abandon := func(err error) error {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		if err == nil {
-			return nil
-		}
-		return fmt.Errorf("revocation: compacting %s (the log is unchanged): %w", w.path, err)
-	}
-	if err != nil || w.closed || w.err != nil {
-		return abandon(err)
-	}
-	n, err := tmp.Write(w.carry)
-	size += int64(n)
 	if err == nil {
-		err = tmp.Sync()
+		err = w.syncFile(tmp)
 	}
 	if err == nil {
 		err = os.Rename(tmp.Name(), w.path)
 	}
+	tmp.Close()
 	if err != nil {
-		return abandon(err)
+		os.Remove(tmp.Name())
+		return err
 	}
-	// The new file is in place and holds every record: the old one is
-	// done with, whatever happens next.
-	old := w.f
-	w.f = tmp
-	old.Close()
-	w.pending = w.pending[:0]
-	w.durableSeq = w.pendingSeq
+	// The new file is in place and holds every record. Reopen it for
+	// appending: other processes append to it too.
+	f, fi, err := openLogFile(w.path, false)
+	if err != nil {
+		return &renamedError{err}
+	}
+	w.f.Close()
+	w.f, w.info, w.version, w.readOff = f, fi, logVersion, size
 	w.size.Store(size)
 	w.compactions.Add(1)
 	if err := syncDir(dir); err != nil {
-		// The rename may not survive a crash, and later records would go to
-		// the new file only: stop acknowledging.
-		w.fail(err)
-		return w.err
+		return &renamedError{err}
 	}
-	l.logger.Info("revocation: compacted the log", "path", w.path, "bytes", size, "live", l.entries.Load())
+	w.set.logger.Info("revocation: rewrote the log", "path", w.path, "bytes", size, "entries", w.set.t.Entries())
 	return nil
 }
 
 // writeSnapshot writes the header and one record per entry in memory to f
-// and returns the number of bytes written. It holds one shard lock at a
-// time, for reading.
-func (l *Local) writeSnapshot(f *os.File) (int64, error) {
+// and returns the number of bytes written.
+func (l *Local) writeSnapshot(f *os.File, write func(*os.File, []byte) (int, error)) (int64, error) {
 	buf := logHeader()
 	var size int64
-	write := func() error {
-		n, err := f.Write(buf)
-		size += int64(n)
+	var err error
+	flush := func() {
+		if err == nil && len(buf) > 0 {
+			var n int
+			n, err = write(f, buf)
+			size += int64(n)
+		}
 		buf = buf[:0]
-		return err
 	}
-	for i := range l.shards {
-		sh := &l.shards[i]
-		sh.mu.RLock()
-		for id, until := range sh.sessions {
-			r := record{kind: kindSession, id: id, until: until}
-			buf = r.appendTo(buf)
+	l.t.Each(func(r *record) {
+		buf = appendRecord(buf, r)
+		if len(buf) >= 64<<10 {
+			flush()
 		}
-		for id, e := range sh.tokens {
-			r := record{kind: kindIssuedBefore, id: id, token: e}
-			buf = r.appendTo(buf)
-		}
-		sh.mu.RUnlock()
-		if err := write(); err != nil {
-			return size, err
-		}
-	}
-	l.subj.mu.RLock()
-	for key, e := range l.subj.m {
-		r := record{kind: kindSubject, skey: key, subj: e}
-		buf = r.appendTo(buf)
-	}
-	l.subj.mu.RUnlock()
-	return size, write()
+	})
+	flush()
+	return size, err
 }

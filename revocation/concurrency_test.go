@@ -39,15 +39,15 @@ func TestConcurrentUse(t *testing.T) {
 						var err error
 						switch i % 4 {
 						case 0, 1:
-							err = l.RevokeSession(ctx, id, later)
+							err = l.RevokeSession(ctx, sess(id), later)
 						case 2:
-							err = l.RevokeIssuedBefore(ctx, id, now, now, later)
+							err = l.RevokeIssuedBefore(ctx, sess(id), now, now, later)
 						case 3:
 							err = l.RevokeSubject(ctx, fmt.Sprintf("user-%d-%d", w, i), now, later)
 							if err == nil {
 								// Expiring within the second: food for
 								// the pruners.
-								err = l.RevokeSession(ctx, id, time.Now())
+								err = l.RevokeSession(ctx, sess(id), time.Now())
 							}
 						}
 						if err != nil {

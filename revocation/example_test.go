@@ -32,7 +32,7 @@ func ExampleNewLocal() {
 	fmt.Println("before logout:", v)
 
 	// Logout.
-	if err := set.RevokeSession(ctx, id, expires.Add(skew)); err != nil {
+	if err := set.RevokeSession(ctx, revocation.Session{ID: id, Subject: "ada", Created: token.Created}, expires.Add(skew)); err != nil {
 		log.Fatal(err)
 	}
 	v, _ = set.Check(ctx, token, now)
@@ -49,6 +49,8 @@ func ExampleNewLocal() {
 	v, _ = set.Check(ctx, revocation.Query{ID: other, Subject: "ada", Created: now.Add(time.Second), Issued: now.Add(time.Second)}, now.Add(time.Second))
 	fmt.Println("ada's next login:", v)
 
+	// The subject entry covers the session entry, which is dropped: a
+	// subject holds at most one entry per session, and often fewer.
 	st := set.Stats()
 	fmt.Println("entries:", st.Sessions, st.Subjects)
 	// Output:
@@ -56,5 +58,5 @@ func ExampleNewLocal() {
 	// after logout: session revoked
 	// ada's other session: subject revoked
 	// ada's next login: not revoked
-	// entries: 1 1
+	// entries: 0 1
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"os"
@@ -137,3 +138,13 @@ func readFile(t testing.TB, path string) []byte {
 func childEnv(marker string) []string {
 	return append(os.Environ(), marker, "GORACE="+os.Getenv("GORACE")+" atexit_sleep_ms=0")
 }
+
+// sess returns the Session of id for the Revoke methods: a subject of its
+// own (so tests that revoke many IDs stay under the per-subject bound) and
+// a fixed created-at.
+func sess(id ID) Session {
+	return Session{ID: id, Subject: subjectOf(id), Created: time.Unix(1_700_000_000, 0)}
+}
+
+// subjectOf is the subject sess gives id.
+func subjectOf(id ID) string { return fmt.Sprintf("user-%x", id) }

@@ -10,41 +10,70 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/crumbhq/crumb/revocation/internal/table"
 )
 
 // Defaults of LocalOptions.
 const (
 	// DefaultMaxEntries is the default capacity of a Local: one million
-	// entries, about 45 MB of memory for session entries.
+	// entries, about 75 MB of memory.
 	DefaultMaxEntries = 1_000_000
+	// DefaultMaxPerSubject is the default number of session and
+	// issued-before entries one subject may hold. A person signing in and
+	// out on a few devices, a few times a day each, stays well under it
+	// within a session's lifetime (12 hours by default); an account used
+	// to flood the set costs its own other sessions once it reaches it,
+	// and at most 32 entries (about 2.5 KB) of memory.
+	DefaultMaxPerSubject = 32
 	// DefaultPruneInterval is the default period of background pruning.
 	DefaultPruneInterval = time.Minute
+	// DefaultPollInterval is how often, by default, a durable Local reads
+	// the revocations other processes appended to its log.
+	DefaultPollInterval = 250 * time.Millisecond
 )
 
 // LocalOptions configures NewLocal. The zero value is a memory-only set
 // with the defaults.
 type LocalOptions struct {
 	// MaxEntries is the capacity, counted over all three kinds of entry.
-	// Default DefaultMaxEntries (1,000,000). When the set is full even after
-	// dropping expired entries, the Revoke methods fail with ErrFull; a live
-	// entry is never evicted.
+	// Default DefaultMaxEntries (1,000,000). Past it, the set collapses the
+	// entries of the subjects holding the most into one subject entry each,
+	// down to nine tenths of the capacity (see the package doc); a
+	// revocation is never refused, and a live entry never dropped.
 	MaxEntries int
+
+	// MaxPerSubject bounds the session and issued-before entries of one
+	// subject. Default DefaultMaxPerSubject (32). The entry that would
+	// exceed it first collapses the subject's entries into one subject
+	// entry, which also ends the subject's other sessions created until
+	// then.
+	MaxPerSubject int
 
 	// PruneInterval is the period at which a background goroutine drops
 	// expired entries (and compacts the durable log when it pays). Default
-	// DefaultPruneInterval (1 minute); a negative value disables the
-	// goroutine, leaving pruning to explicit Prune calls and to a full set.
+	// DefaultPruneInterval (1 minute); a negative value disables it,
+	// leaving pruning to explicit Prune calls.
 	PruneInterval time.Duration
 
 	// Path is the durable append-only log. "" (the default) keeps the set in
-	// memory only. The file is created with mode 0600 when missing; a lock
-	// file Path+".lock" is created beside it. Durable mode needs a unix
-	// system.
+	// memory only. The file is created with mode 0600 when missing, and a
+	// lock file Path+".lock" beside it. Several processes may share one
+	// log — the application and sessionctl revoke, or several workers on
+	// one machine: each appends its revocations under the lock and reads
+	// the others' every PollInterval. Durable mode needs a unix system.
 	Path string
 
-	// Logger receives warnings (recovered log damage, failed writes, full
-	// set) and compaction notes. nil means slog.Default(). Logs never show a
-	// subject, nor more of a session ID than its first 8 hex digits.
+	// PollInterval is how often a durable Local reads the revocations
+	// other processes appended to its log, and retries a log that failed.
+	// Default DefaultPollInterval (250 ms); a negative value disables the
+	// reading (a one-shot tool that only revokes).
+	PollInterval time.Duration
+
+	// Logger receives warnings (recovered log damage, failed writes,
+	// collapses for capacity) and compaction notes. nil means
+	// slog.Default(). Logs never show a subject, nor more of a session ID
+	// than its first 8 hex digits.
 	Logger *slog.Logger
 }
 
@@ -52,34 +81,24 @@ type LocalOptions struct {
 // file. Create it with NewLocal; it is safe for concurrent use. See the
 // package doc for its structure and guarantees.
 type Local struct {
-	shards [numShards]shard
-	subj   subjects
-
-	max       int64
-	entries   atomic.Int64 // live entries of all kinds, reserved before insertion
-	nSessions atomic.Int64
-	nTokens   atomic.Int64
-	nSubjects atomic.Int64
-	revoked   atomic.Uint64
-	pruned    atomic.Uint64
-	lastPrune atomic.Uint32 // the latest now, in seconds, of a completed prune
-
+	t      *table.Table[tokenEntry]
 	log    *wal // nil in memory-only mode
 	logger *slog.Logger
 
+	revoked atomic.Uint64
+
 	closed    atomic.Bool
 	closeOnce sync.Once
-	stop      chan struct{} // closed by Close; nil without background pruning
-	done      chan struct{} // closed when the prune goroutine has returned
+	stop      chan struct{} // closed by Close; nil without background work
+	done      chan struct{} // closed when the background goroutine has returned
 }
 
 var _ Set = (*Local)(nil)
 
-// NewLocal returns a Local configured by opts. With opts.Path set it locks
-// the log (ErrLocked if another Local holds it), replays it, recovering
-// from a torn or corrupt tail, and fails if the file is not a revocation
-// log (ErrCorrupt) or holds more live entries than opts.MaxEntries (ErrFull):
-// it never drops a live entry.
+// NewLocal returns a Local configured by opts. With opts.Path set it opens
+// or creates the log, replays it (recovering from a torn or corrupt tail,
+// and upgrading a log written by an older crumb), and fails if the path is
+// not a regular file holding a revocation log (ErrCorrupt).
 func NewLocal(opts LocalOptions) (*Local, error) {
 	switch {
 	case opts.MaxEntries < 0:
@@ -87,17 +106,27 @@ func NewLocal(opts LocalOptions) (*Local, error) {
 	case opts.MaxEntries == 0:
 		opts.MaxEntries = DefaultMaxEntries
 	}
+	switch {
+	case opts.MaxPerSubject < 0:
+		return nil, fmt.Errorf("revocation: negative MaxPerSubject %d", opts.MaxPerSubject)
+	case opts.MaxPerSubject == 0:
+		opts.MaxPerSubject = DefaultMaxPerSubject
+	}
 	if opts.PruneInterval == 0 {
 		opts.PruneInterval = DefaultPruneInterval
+	}
+	if opts.PollInterval == 0 {
+		opts.PollInterval = DefaultPollInterval
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	l := &Local{max: int64(opts.MaxEntries), logger: opts.Logger}
-	for i := range l.shards {
-		l.shards[i].init()
-	}
-	l.subj.m = make(map[subjectKey]subjectEntry)
+	l := &Local{logger: opts.Logger}
+	l.t = table.New[tokenEntry](table.Options{
+		MaxEntries:    opts.MaxEntries,
+		MaxPerSubject: opts.MaxPerSubject,
+		OnCapacity:    l.capacityReached,
+	})
 	if opts.Path != "" {
 		path, err := resolvePath(opts.Path)
 		if err != nil {
@@ -106,52 +135,75 @@ func NewLocal(opts LocalOptions) (*Local, error) {
 		if err := l.openLog(path); err != nil {
 			return nil, err
 		}
+		// Subjects over their bound in the file (another process's view,
+		// or a smaller MaxPerSubject now) collapse, durably.
+		if err := l.enforce(); err != nil {
+			l.log.close()
+			return nil, err
+		}
 	}
-	if opts.PruneInterval > 0 {
+	prune := opts.PruneInterval
+	poll := opts.PollInterval
+	if l.log == nil {
+		poll = -1
+	}
+	if prune > 0 || poll > 0 {
 		l.stop = make(chan struct{})
 		l.done = make(chan struct{})
-		go l.pruneLoop(opts.PruneInterval)
+		go l.background(prune, poll)
 	}
 	return l, nil
 }
 
-func (l *Local) shard(id ID) *shard {
-	return &l.shards[id[0]%numShards]
+// capacityReached logs a capacity collapse (table.Options.OnCapacity).
+func (l *Local) capacityReached(subjects, entries int) {
+	capacity, _ := l.t.Capacity()
+	if entries > capacity {
+		l.logger.Warn("revocation: the set is over its capacity and every subject in it holds one entry; revocations are still accepted (raise MaxEntries)",
+			"entries", entries, "capacity", capacity, "collapsed_subjects", subjects)
+		return
+	}
+	l.logger.Warn("revocation: the set reached its capacity; the entries of the subjects with the most were collapsed into one subject entry each, which also ends their other sessions",
+		"collapsed_subjects", subjects, "entries", entries, "capacity", capacity)
+}
+
+// keyOf validates a session revocation's subject and returns its key.
+func keyOf(subject string) (table.Key, error) {
+	if subject == "" || len(subject) > MaxSubjectLen {
+		return table.Key{}, fmt.Errorf("%w: a session revocation needs the session's subject; a session without one carries no authority and needs no revocation", ErrBadSubject)
+	}
+	return table.KeyOf(subject), nil
 }
 
 // RevokeSession implements Set. ctx is not consulted: a revocation is short
 // (at most one shared fsync) and is never abandoned half way.
-func (l *Local) RevokeSession(_ context.Context, id ID, until time.Time) error {
+func (l *Local) RevokeSession(_ context.Context, s Session, until time.Time) error {
+	key, err := keyOf(s.Subject)
+	if err != nil {
+		return err
+	}
 	if l.closed.Load() {
 		return ErrClosed
 	}
-	u := secs(until)
-	if u < secs(time.Now()) {
+	u, now := secs(until), secs(time.Now())
+	if u < now {
 		l.revoked.Add(1)
 		return nil
 	}
-	sh := l.shard(id)
-	return l.upsert(&sh.mu,
-		func() bool { _, ok := sh.sessions[id]; return !ok },
-		func() *record {
-			old, ok := sh.sessions[id]
-			if ok && u <= old {
-				return nil
-			}
-			if !ok {
-				l.nSessions.Add(1)
-			}
-			sh.sessions[id] = u
-			return &record{kind: kindSession, id: id, until: u}
-		},
-		func() error { return l.full(id) })
+	w := l.writes()
+	l.t.PutSession(s.ID, key, secs(s.Created), u, now, table.Enforce, w.emit)
+	return l.acknowledge(w)
 }
 
 // RevokeIssuedBefore implements Set. Calls for one session merge as the
 // package doc describes; the time of the call is the later of the system
 // clock and before (the new token's issued-at), so that a caller with its
 // own clock sees the same merge as it would with the system clock.
-func (l *Local) RevokeIssuedBefore(_ context.Context, id ID, before, effective, until time.Time) error {
+func (l *Local) RevokeIssuedBefore(_ context.Context, s Session, before, effective, until time.Time) error {
+	key, err := keyOf(s.Subject)
+	if err != nil {
+		return err
+	}
 	if l.closed.Load() {
 		return ErrClosed
 	}
@@ -162,22 +214,12 @@ func (l *Local) RevokeIssuedBefore(_ context.Context, id ID, before, effective, 
 		return nil
 	}
 	at := max(now, b)
-	sh := l.shard(id)
-	return l.upsert(&sh.mu,
-		func() bool { _, ok := sh.tokens[id]; return !ok },
-		func() *record {
-			old, ok := sh.tokens[id]
-			next := old.merge(b, e, u, at)
-			if ok && next == old {
-				return nil
-			}
-			if !ok {
-				l.nTokens.Add(1)
-			}
-			sh.tokens[id] = next
-			return &record{kind: kindIssuedBefore, id: id, token: next}
-		},
-		func() error { return l.full(id) })
+	w := l.writes()
+	l.t.PutToken(s.ID, key, secs(s.Created), u, now, table.Enforce, func(old tokenEntry, ok bool) (tokenEntry, bool) {
+		next := old.merge(b, e, u, at)
+		return next, !ok || next != old
+	}, w.emit)
+	return l.acknowledge(w)
 }
 
 // RevokeSubject implements Set. subject must be 1 to MaxSubjectLen bytes,
@@ -189,121 +231,154 @@ func (l *Local) RevokeSubject(_ context.Context, subject string, before, until t
 	if l.closed.Load() {
 		return ErrClosed
 	}
-	e := subjectEntry{before: secs(before), until: secs(until)}
-	if e.until < secs(time.Now()) {
+	e := table.Subject{Before: secs(before), Until: secs(until)}
+	now := secs(time.Now())
+	if e.Until < now {
 		l.revoked.Add(1)
 		return nil
 	}
-	s, key := &l.subj, subjectKeyOf(subject)
-	return l.upsert(&s.mu,
-		func() bool { _, ok := s.m[key]; return !ok },
-		func() *record {
-			old, ok := s.m[key]
-			next := old.merge(e)
-			if ok && next == old {
-				return nil
-			}
-			if !ok {
-				l.nSubjects.Add(1)
-			}
-			s.m[key] = next
-			return &record{kind: kindSubject, skey: key, subj: next}
-		},
-		func() error {
-			l.logger.Warn("revocation: set full; subject revocation refused", "capacity", l.max)
-			return fmt.Errorf("%w: %d entries; a subject revocation was refused", ErrFull, l.max)
-		})
+	w := l.writes()
+	l.t.PutSubject(table.KeyOf(subject), e, now, table.Enforce, w.emit)
+	return l.acknowledge(w)
 }
 
-// upsert is the shape every Revoke method shares: under mu, reserve room
-// when the entry is new (pruning expired entries once if the set is full,
-// else failing with full), merge with apply, queue the record apply returns
-// on the durable log (nil when nothing changed), and wait until it is
-// durable.
-func (l *Local) upsert(mu sync.Locker, isNew func() bool, apply func() *record, full func() error) error {
-	for retried := false; ; retried = true {
-		mu.Lock()
-		if isNew() && !l.reserve() {
-			mu.Unlock()
-			if !retried {
-				l.pruneForRoom()
-				continue
-			}
-			return full()
-		}
-		seq, err := l.append(apply())
-		mu.Unlock()
-		return l.acknowledge(seq, err)
+// writes collects the records one call queues on the durable log.
+type writes struct {
+	log *wal
+	seq uint64
+	err error
+}
+
+func (l *Local) writes() *writes { return &writes{log: l.log} }
+
+// emit queues r on the log (table.Emit): called under the locks that
+// order r among the states of its subject.
+func (w *writes) emit(r *record) {
+	if w.log == nil {
+		return
 	}
+	seq, err := w.log.enqueue(r)
+	if err != nil && w.err == nil {
+		w.err = err
+	}
+	w.seq = max(w.seq, seq)
+}
+
+// acknowledge waits until the records of w are durable — or, when the call
+// changed nothing, the last record queued, which covers the record that
+// made the current state — and counts the revocation.
+func (l *Local) acknowledge(w *writes) error {
+	err := w.err
+	if err == nil && l.log != nil {
+		seq := w.seq
+		if seq == 0 {
+			seq = l.log.lastQueued()
+		}
+		err = l.log.commit(seq)
+	}
+	if err != nil {
+		if errors.Is(err, ErrClosed) {
+			return ErrClosed
+		}
+		return err
+	}
+	l.revoked.Add(1)
+	return nil
+}
+
+// enforce collapses the subjects over their bound and applies the
+// capacity after states were loaded from the log, and makes the result
+// durable.
+func (l *Local) enforce() error {
+	w := l.writes()
+	l.t.Enforce(secs(time.Now()), w.emit)
+	if w.seq == 0 && w.err == nil {
+		return nil
+	}
+	return l.acknowledge(w)
 }
 
 // Check implements Set. It takes one shard's read lock, makes one map
-// lookup (two when strict reissue entries exist in that shard, three when
+// lookup (two when issued-before entries exist in that shard, three when
 // subject entries exist and q has a subject) and never allocates. Its error
 // is always nil; a closed set still answers.
 func (l *Local) Check(_ context.Context, q Query, now time.Time) (Verdict, error) {
-	n := secs(now)
-	sh := l.shard(q.ID)
-	sh.mu.RLock()
-	until, revoked := sh.sessions[q.ID]
-	var tok tokenEntry
-	var hasTok bool
-	if len(sh.tokens) != 0 {
-		tok, hasTok = sh.tokens[q.ID]
+	return Verdict(l.t.Check(q.ID, q.Subject, secs(q.Created), secs(q.Issued), secs(now))), nil
+}
+
+// SubjectEntry returns the subject entry of subject — made by RevokeSubject
+// or by a collapse: the sessions of the subject created before before are
+// revoked until until — and whether there is one. Tools use it to report
+// an entry's real expiry: entries only grow, so a revocation asked for a
+// shorter time than an existing entry leaves the entry as it was.
+func (l *Local) SubjectEntry(subject string) (before, until time.Time, ok bool) {
+	e, ok := l.t.SubjectEntry(table.KeyOf(subject))
+	if !ok {
+		return time.Time{}, time.Time{}, false
 	}
-	sh.mu.RUnlock()
-	if revoked && n <= until {
-		return SessionRevoked, nil
+	return time.Unix(int64(e.Before), 0), time.Unix(int64(e.Until), 0), true
+}
+
+// Prune implements Set. In durable mode it then compacts the log if the
+// file has grown to more than twice the size the live entries need (and
+// more than 64 KiB); the error is that of the compaction, which leaves the
+// old log intact when it fails.
+func (l *Local) Prune(_ context.Context, now time.Time) (int, error) {
+	n := l.t.Prune(secs(now))
+	if l.log == nil || l.closed.Load() {
+		return n, nil
 	}
-	if hasTok && tok.revoked(secs(q.Issued), n) {
-		return TokenRevoked, nil
-	}
-	if q.Subject != "" && l.nSubjects.Load() != 0 {
-		l.subj.mu.RLock()
-		e, ok := l.subj.m[subjectKeyOf(q.Subject)]
-		l.subj.mu.RUnlock()
-		if ok && e.revoked(secs(q.Created), n) {
-			return SubjectRevoked, nil
-		}
-	}
-	return NotRevoked, nil
+	return n, l.maybeCompact()
 }
 
 // Stats implements Set. The fields are read one by one, so under
 // concurrent revocations they may not add up exactly.
 func (l *Local) Stats() Stats {
+	ts := l.t.Stats()
+	capacity, perSubject := l.t.Capacity()
 	st := Stats{
-		Sessions: int(l.nSessions.Load()),
-		Tokens:   int(l.nTokens.Load()),
-		Subjects: int(l.nSubjects.Load()),
-		Capacity: int(l.max),
-		Revoked:  l.revoked.Load(),
-		Pruned:   l.pruned.Load(),
+		Sessions:          ts.Sessions,
+		Tokens:            ts.Tokens,
+		Subjects:          ts.Subjects,
+		Capacity:          capacity,
+		MaxPerSubject:     perSubject,
+		Revoked:           l.revoked.Load(),
+		Pruned:            ts.Pruned,
+		Collapses:         ts.Collapses,
+		CapacityCollapses: ts.CapacityCollapses,
 	}
 	if l.log != nil {
 		st.Compactions = l.log.compactions.Load()
+		st.Recoveries = l.log.recoveries.Load()
 		st.LogBytes = l.log.size.Load()
 	}
 	return st
 }
 
 // Health implements Set: ErrClosed after Close; in durable mode, the error
-// that made the log fail, which is permanent for this Local (see the
-// package doc); nil otherwise.
+// of a log that failed and has not recovered yet (it is retried every
+// PollInterval, and on the next revocation); an error wrapping ErrDegraded
+// while the set holds nine tenths of its capacity or more, and collapses
+// subjects' entries to make room; nil otherwise.
 func (l *Local) Health(context.Context) error {
 	if l.closed.Load() {
 		return ErrClosed
 	}
 	if l.log != nil {
-		return l.log.health()
+		if err := l.log.health(); err != nil {
+			return err
+		}
+	}
+	capacity, _ := l.t.Capacity()
+	if n := l.t.Entries(); int64(n)*10 >= int64(capacity)*9 {
+		return fmt.Errorf("%w: %d entries, capacity %d: the subjects with the most entries are collapsed to make room (raise MaxEntries)", ErrDegraded, n, capacity)
 	}
 	return nil
 }
 
-// Close implements Set. It stops background pruning, waits for the
-// revocations in flight to be durable, and closes and unlocks the log.
-// It returns the log's failure, if any (see Health); later calls return
-// nil.
+// Close implements Set. It stops background work, waits for the
+// revocations in flight to be durable, and closes the log. It returns the
+// log's failure, if any (see Health); later calls return nil.
 func (l *Local) Close() error {
 	var err error
 	l.closeOnce.Do(func() {
@@ -319,51 +394,38 @@ func (l *Local) Close() error {
 	return err
 }
 
-// reserve takes one unit of capacity for a new entry; false if the set is
-// full.
-func (l *Local) reserve() bool {
+// background prunes every prune interval and, in durable mode, reads the
+// other processes' revocations and retries a failed log every poll
+// interval, until Close. A non-positive interval disables its part.
+func (l *Local) background(prune, poll time.Duration) {
+	defer close(l.done)
+	var pruneC, pollC <-chan time.Time
+	if prune > 0 {
+		t := time.NewTicker(prune)
+		defer t.Stop()
+		pruneC = t.C
+	}
+	if poll > 0 {
+		t := time.NewTicker(poll)
+		defer t.Stop()
+		pollC = t.C
+	}
 	for {
-		n := l.entries.Load()
-		if n >= l.max {
-			return false
+		select {
+		case <-l.stop:
+			return
+		case <-pruneC:
+			n, err := l.Prune(context.Background(), time.Now())
+			if err != nil {
+				l.logger.Warn("revocation: compacting the log failed", "err", err)
+			}
+			if n > 0 {
+				l.logger.Debug("revocation: pruned expired entries", "removed", n)
+			}
+		case <-pollC:
+			l.poll()
 		}
-		if l.entries.CompareAndSwap(n, n+1) {
-			return true
-		}
 	}
-}
-
-// full logs and returns the ErrFull of a refused session revocation.
-func (l *Local) full(id ID) error {
-	l.logger.Warn("revocation: set full; revocation refused", "id", idPrefix(id), "capacity", l.max)
-	// The error names no session: callers log it, and logs must not carry
-	// session IDs (the set's own warning above has the short prefix).
-	return fmt.Errorf("%w: %d entries; a session revocation was refused", ErrFull, l.max)
-}
-
-// append queues r, if not nil, on the durable log and returns the sequence
-// number to wait for: r's, or, when nothing changed, that of the last record
-// queued, which covers the record that made the current state.
-func (l *Local) append(r *record) (uint64, error) {
-	if l.log == nil {
-		return 0, nil
-	}
-	return l.log.enqueue(r)
-}
-
-// acknowledge waits until record seq is durable and counts the revocation.
-func (l *Local) acknowledge(seq uint64, err error) error {
-	if err == nil && l.log != nil {
-		err = l.log.commit(seq)
-	}
-	if err != nil {
-		if errors.Is(err, ErrClosed) {
-			return ErrClosed
-		}
-		return err
-	}
-	l.revoked.Add(1)
-	return nil
 }
 
 // resolvePath makes the log path absolute and follows symbolic links, so

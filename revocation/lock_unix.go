@@ -6,47 +6,104 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 	"syscall"
+	"time"
 )
 
 // durableSupported reports whether durable mode works on this system.
 const durableSupported = true
 
-// lockFile takes an exclusive flock on logPath+".lock", a file of its own
-// so that it survives the renames of compaction, and writes this process's
-// PID into it. flock belongs to the open file, so a second Local in the
-// same process is refused just like another process. The kernel drops the
-// lock when the process dies, even by SIGKILL; the file itself stays.
-func lockFile(logPath string) (*os.File, error) {
-	path := logPath + ".lock"
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+// The ways to lock the log's lock file: shared to read what other
+// processes appended, exclusive to append, compact or initialise.
+const (
+	lockShared    = syscall.LOCK_SH
+	lockExclusive = syscall.LOCK_EX
+)
+
+// openLockFile opens (creating it 0600) the lock file of a log. It never
+// follows a symbolic link — a link planted there could otherwise point the
+// lock at any file — and never writes to the file: only its flock matters.
+func openLockFile(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o600)
+	if errors.Is(err, syscall.ELOOP) {
+		return nil, fmt.Errorf("revocation: the lock file %s is a symbolic link; refusing to follow it (remove it: it is recreated)", path)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("revocation: opening lock file: %w", err)
+		return nil, fmt.Errorf("revocation: opening the lock file: %w", err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
 		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			holder := "another Local"
-			if b, rerr := os.ReadFile(path); rerr == nil {
-				if pid, perr := strconv.Atoi(strings.TrimSpace(string(b))); perr == nil {
-					holder = "process " + strconv.Itoa(pid)
-				}
-			}
-			return nil, fmt.Errorf("%w: %s is in use by %s (lock file %s); only one Local may open a log", ErrLocked, logPath, holder, path)
-		}
-		return nil, fmt.Errorf("revocation: locking %s: %w", path, err)
-	}
-	pid := []byte(strconv.Itoa(os.Getpid()) + "\n")
-	if err := f.Truncate(0); err == nil {
-		f.WriteAt(pid, 0) // informative only: the lock is the flock
+		return nil, fmt.Errorf("revocation: the lock file %s is not a regular file; refusing to use it", path)
 	}
 	return f, nil
 }
 
-// unlockFile releases a lock taken by lockFile.
-func unlockFile(f *os.File) {
-	syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-	f.Close()
+// flockWait takes the flock how on f, waiting up to wait while another
+// process holds it. Processes of this version hold it only to append a
+// batch or compact; a crumb older than 0.2 holds it exclusively for as long
+// as it runs.
+func flockWait(f *os.File, how int, wait time.Duration) error {
+	deadline := time.Now().Add(wait)
+	for pause := time.Millisecond; ; pause = min(2*pause, 50*time.Millisecond) {
+		err := syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
+			return fmt.Errorf("revocation: locking %s: %w", f.Name(), err)
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%w: %s stayed locked by another process for %s (a crumb older than 0.2 keeps it locked while it runs: stop it, or give each its own log)", ErrLocked, f.Name(), wait)
+		}
+		time.Sleep(pause)
+	}
+}
+
+// funlock releases a lock taken by flockWait.
+func funlock(f *os.File) { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN) }
+
+// openLogFile opens the log at path for appending (creating it 0600 when
+// create is set) and checks that it is a regular file: a named pipe would
+// block the open and a device would be read without end, so neither is
+// ever read. O_NONBLOCK makes opening a pipe return at once; it changes
+// nothing for a regular file.
+func openLogFile(path string, create bool) (*os.File, os.FileInfo, error) {
+	flags := os.O_RDWR | os.O_APPEND | syscall.O_NONBLOCK
+	if create {
+		flags |= os.O_CREATE
+	}
+	f, err := os.OpenFile(path, flags, 0o600)
+	if errors.Is(err, syscall.EISDIR) {
+		return nil, nil, fmt.Errorf("%w: %s is a directory, not a regular file", ErrCorrupt, path)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("revocation: opening log: %w", err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("revocation: opening log: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, nil, fmt.Errorf("%w: %s is a %s, not a regular file; it was left untouched", ErrCorrupt, path, fileType(fi.Mode()))
+	}
+	return f, fi, nil
+}
+
+// fileType names the type of a file that is not a regular one.
+func fileType(m os.FileMode) string {
+	switch {
+	case m&os.ModeNamedPipe != 0:
+		return "named pipe"
+	case m&os.ModeCharDevice != 0:
+		return "character device"
+	case m&os.ModeDevice != 0:
+		return "block device"
+	case m&os.ModeSocket != 0:
+		return "socket"
+	case m.IsDir():
+		return "directory"
+	}
+	return "special file"
 }

@@ -12,10 +12,10 @@ func TestSessionMergeKeepsLaterUntil(t *testing.T) {
 		l := newMem(t, LocalOptions{})
 		now := time.Now()
 		q := Query{ID: testID(1)}
-		must(t, l.RevokeSession(ctx, q.ID, now.Add(time.Hour)))
-		must(t, l.RevokeSession(ctx, q.ID, now.Add(30*time.Minute))) // earlier: ignored
+		must(t, l.RevokeSession(ctx, sess(q.ID), now.Add(time.Hour)))
+		must(t, l.RevokeSession(ctx, sess(q.ID), now.Add(30*time.Minute))) // earlier: ignored
 		wantVerdict(t, l, q, now.Add(45*time.Minute), SessionRevoked)
-		must(t, l.RevokeSession(ctx, q.ID, now.Add(2*time.Hour))) // later: extends
+		must(t, l.RevokeSession(ctx, sess(q.ID), now.Add(2*time.Hour))) // later: extends
 		wantVerdict(t, l, q, now.Add(90*time.Minute), SessionRevoked)
 		if st := l.Stats(); st.Sessions != 1 || st.Revoked != 3 {
 			t.Errorf("Stats = %+v, want 1 session entry, 3 acknowledged", st)
@@ -53,13 +53,13 @@ func TestStaleTokenNeverRegainsValidity(t *testing.T) {
 		a := Query{ID: id, Issued: t0.Add(-time.Minute)}
 		b := Query{ID: id, Issued: t0}
 
-		must(t, l.RevokeIssuedBefore(ctx, id, b.Issued, t0.Add(grace), until)) // A → B
+		must(t, l.RevokeIssuedBefore(ctx, sess(id), b.Issued, t0.Add(grace), until)) // A → B
 		wantVerdict(t, l, a, time.Now(), NotRevoked)
 		time.Sleep(grace + time.Second)
 		wantVerdict(t, l, a, time.Now(), TokenRevoked)
 
 		c := Query{ID: id, Issued: time.Now()}
-		must(t, l.RevokeIssuedBefore(ctx, id, c.Issued, time.Now().Add(grace), until)) // B → C
+		must(t, l.RevokeIssuedBefore(ctx, sess(id), c.Issued, time.Now().Add(grace), until)) // B → C
 		wantVerdict(t, l, a, time.Now(), TokenRevoked)                                 // stays revoked
 		wantVerdict(t, l, b, time.Now(), NotRevoked)                                   // B's grace window
 		wantVerdict(t, l, c, time.Now(), NotRevoked)
@@ -69,7 +69,7 @@ func TestStaleTokenNeverRegainsValidity(t *testing.T) {
 		wantVerdict(t, l, c, time.Now(), NotRevoked)
 
 		// A late, out-of-order call with an older before moves nothing back.
-		must(t, l.RevokeIssuedBefore(ctx, id, t0, time.Now().Add(grace), until))
+		must(t, l.RevokeIssuedBefore(ctx, sess(id), t0, time.Now().Add(grace), until))
 		wantVerdict(t, l, a, time.Now(), TokenRevoked)
 		wantVerdict(t, l, b, time.Now(), TokenRevoked)
 		if st := l.Stats(); st.Tokens != 1 {
@@ -90,10 +90,10 @@ func TestReissueWithinGrace(t *testing.T) {
 		id := testID(1)
 		a := Query{ID: id, Issued: t0.Add(-time.Minute)}
 		b := Query{ID: id, Issued: t0}
-		must(t, l.RevokeIssuedBefore(ctx, id, t0, t0.Add(grace), t0.Add(time.Hour)))
+		must(t, l.RevokeIssuedBefore(ctx, sess(id), t0, t0.Add(grace), t0.Add(time.Hour)))
 		time.Sleep(2 * time.Second)
 		t2 := time.Now()
-		must(t, l.RevokeIssuedBefore(ctx, id, t2, t2.Add(grace), t0.Add(time.Hour)))
+		must(t, l.RevokeIssuedBefore(ctx, sess(id), t2, t2.Add(grace), t0.Add(time.Hour)))
 		wantVerdict(t, l, a, t0.Add(grace-time.Second), NotRevoked)
 		wantVerdict(t, l, b, t0.Add(grace-time.Second), NotRevoked)
 		wantVerdict(t, l, a, t0.Add(grace), TokenRevoked)
@@ -114,7 +114,7 @@ func TestFrequentReissuesCannotPostpone(t *testing.T) {
 		first := time.Now()
 		for range 30 {
 			now := time.Now()
-			must(t, l.RevokeIssuedBefore(ctx, id, now, now.Add(grace), now.Add(time.Hour)))
+			must(t, l.RevokeIssuedBefore(ctx, sess(id), now, now.Add(grace), now.Add(time.Hour)))
 			v, _ := l.Check(ctx, stale, now)
 			if want := now.Sub(first) >= grace; (v == TokenRevoked) != want {
 				t.Fatalf("after %v of reissues the stale token is %v", now.Sub(first), v)
@@ -136,10 +136,10 @@ func TestReissueClockFromBefore(t *testing.T) {
 		callerNow := time.Now().Add(time.Hour) // the caller's clock is an hour ahead
 		id := testID(1)
 		a := Query{ID: id, Issued: callerNow.Add(-time.Minute)}
-		must(t, l.RevokeIssuedBefore(ctx, id, callerNow, callerNow.Add(5*time.Second), callerNow.Add(time.Hour)))
+		must(t, l.RevokeIssuedBefore(ctx, sess(id), callerNow, callerNow.Add(5*time.Second), callerNow.Add(time.Hour)))
 		callerNow = callerNow.Add(10 * time.Second)
 		wantVerdict(t, l, a, callerNow, TokenRevoked)
-		must(t, l.RevokeIssuedBefore(ctx, id, callerNow, callerNow.Add(5*time.Second), callerNow.Add(time.Hour)))
+		must(t, l.RevokeIssuedBefore(ctx, sess(id), callerNow, callerNow.Add(5*time.Second), callerNow.Add(time.Hour)))
 		wantVerdict(t, l, a, callerNow, TokenRevoked)
 	})
 }
@@ -167,7 +167,7 @@ func TestTokenMergeMonotone(t *testing.T) {
 				e = e.merge(before, now+uint32(r.IntN(7)), until, max(now, before))
 			}
 			for issued := uint32(50); issued < now+2; issued++ {
-				got := e.revoked(issued, now)
+				got := e.Revoked(issued, now)
 				if revoked[issued] && !got {
 					t.Fatalf("token issued at %d was revoked and is valid again at %d (entry %+v)", issued, now, e)
 				}

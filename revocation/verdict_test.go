@@ -33,7 +33,7 @@ func TestSessionRevoked(t *testing.T) {
 		q := Query{ID: testID(1), Created: now.Add(-time.Hour), Issued: now.Add(-time.Minute)}
 		wantVerdict(t, l, q, now, NotRevoked)
 		until := now.Add(time.Hour)
-		if err := l.RevokeSession(ctx, q.ID, until); err != nil {
+		if err := l.RevokeSession(ctx, sess(q.ID), until); err != nil {
 			t.Fatal(err)
 		}
 		wantVerdict(t, l, q, now, SessionRevoked)
@@ -53,7 +53,7 @@ func TestTokenRevoked(t *testing.T) {
 		old := Query{ID: id, Created: now.Add(-time.Hour), Issued: now.Add(-time.Minute)}
 		fresh := Query{ID: id, Created: old.Created, Issued: now}
 		effective := now.Add(10 * time.Second)
-		if err := l.RevokeIssuedBefore(ctx, id, now, effective, now.Add(time.Hour)); err != nil {
+		if err := l.RevokeIssuedBefore(ctx, sess(id), now, effective, now.Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 		wantVerdict(t, l, old, now, NotRevoked)                         // grace window
@@ -94,9 +94,9 @@ func TestVerdictPrecedence(t *testing.T) {
 		q := Query{ID: testID(9), Subject: "ada", Created: now.Add(-time.Hour), Issued: now.Add(-time.Minute)}
 		must(t, l.RevokeSubject(ctx, "ada", now, later))
 		wantVerdict(t, l, q, now, SubjectRevoked)
-		must(t, l.RevokeIssuedBefore(ctx, q.ID, now, now, later))
+		must(t, l.RevokeIssuedBefore(ctx, sess(q.ID), now, now, later))
 		wantVerdict(t, l, q, now, TokenRevoked)
-		must(t, l.RevokeSession(ctx, q.ID, later))
+		must(t, l.RevokeSession(ctx, sess(q.ID), later))
 		wantVerdict(t, l, q, now, SessionRevoked)
 	})
 }
@@ -106,16 +106,16 @@ func TestRevokePastIsNoop(t *testing.T) {
 		l := newMem(t, LocalOptions{})
 		now := time.Now()
 		past := now.Add(-time.Second)
-		must(t, l.RevokeSession(ctx, testID(1), past))
-		must(t, l.RevokeIssuedBefore(ctx, testID(2), now, now, past))
+		must(t, l.RevokeSession(ctx, sess(testID(1)), past))
+		must(t, l.RevokeIssuedBefore(ctx, sess(testID(2)), now, now, past))
 		must(t, l.RevokeSubject(ctx, "ada", now, past))
-		must(t, l.RevokeSession(ctx, testID(3), time.Time{}))
+		must(t, l.RevokeSession(ctx, sess(testID(3)), time.Time{}))
 		if st := l.Stats(); st.Sessions+st.Tokens+st.Subjects != 0 || st.Revoked != 4 {
 			t.Errorf("Stats after no-ops = %+v, want no entries and 4 acknowledged calls", st)
 		}
 		wantVerdict(t, l, Query{ID: testID(1)}, past, NotRevoked)
 		// An until in the current second is not past.
-		must(t, l.RevokeSession(ctx, testID(4), now.Add(999*time.Millisecond)))
+		must(t, l.RevokeSession(ctx, sess(testID(4)), now.Add(999*time.Millisecond)))
 		if l.Stats().Sessions != 1 {
 			t.Error("until in the current second was dropped")
 		}
@@ -153,7 +153,7 @@ func TestTimeClamp(t *testing.T) {
 	// An until beyond 2106 is clamped, not wrapped into the past.
 	l := newMem(t, LocalOptions{})
 	id := testID(1)
-	must(t, l.RevokeSession(ctx, id, time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)))
+	must(t, l.RevokeSession(ctx, sess(id), time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)))
 	wantVerdict(t, l, Query{ID: id}, time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC), SessionRevoked)
 }
 
