@@ -43,9 +43,10 @@
 //   - Delete (logout) revokes the session ID: every token of the session,
 //     old and new, is rejected from then on, on every instance that shares
 //     the revocation set.
-//   - Login revokes the old ID and starts a new session ID and lifetime, so
-//     pre-login tokens never carry the authenticated session (fixation);
-//     Renew does the same on a privilege change, keeping the lifetime.
+//   - Login starts a new session ID and lifetime (and revokes the old ID of
+//     a signed-in session), so pre-login tokens never carry the
+//     authenticated session (fixation); Renew does the same on a privilege
+//     change, keeping the lifetime.
 //   - RevokeSubject ends every session of a user ("log out everywhere").
 //   - Options.StrictReissue: each reissue also revokes the tokens issued
 //     before it, once Options.ReissueGrace (30 s) has passed — the grace
@@ -55,6 +56,29 @@
 //     one-second resolution: tokens issued within the same second are not
 //     told apart.
 //
+// # Sessions without a subject
+//
+// Authority comes from the subject: Login sets it, and a session without
+// one is anonymous. Revocation exists to end authority, so an anonymous
+// session needs none: logging it out deletes the cookie but adds no entry
+// to the revocation set, nor does logging in from it, renewing it, or
+// reissuing it in strict mode. This is what keeps the set small under
+// attack — a client without an account, or a bot, can log out or sign in
+// as often as it likes and the set does not grow — and it is safe:
+//
+//   - fixation: a token planted before sign-in stays the anonymous session
+//     it was. Login gives the signed-in session a fresh ID, so the planted
+//     token never becomes it, and it carries only the pre-login data (which
+//     Login copies over: Clear it first if it may hold what an attacker
+//     planted);
+//   - a copy of an anonymous token that survives a logout is worth what
+//     the anonymous session held, until its idle timeout: do not keep
+//     anything secret or authoritative in a session without a subject.
+//     Never mark a user as signed in by a value in the session data
+//     (user_id = 42): use Login, or logout will not end it.
+//
+// A subject's own revocations are bounded too: see package revocation.
+//
 // # Errors
 //
 // Read fails with ErrInvalid (one error for every integrity failure, so
@@ -62,7 +86,9 @@
 // match ErrNotFound), ErrTooLarge, or ErrUnavailable when the revocation set
 // cannot be asked. Every one of them means "no session": HTTPStatus maps
 // them to a status for APIs, and none should become a 500. Stats counts
-// rejections by reason.
+// rejections by reason. A logout on an instance cut off from a shared
+// revocation set returns ErrPending: it is in force there, and on the
+// other instances once delivered.
 //
 // # Data
 //

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/crumbhq/crumb/internal/token"
+	"github.com/crumbhq/crumb/revocation"
 )
 
 // The error classes every read can fail with. A bad token means "no
@@ -29,6 +30,13 @@ var (
 )
 
 var (
+	// ErrPending is wrapped by a logout (Delete, Revoke, RevokeSubject)
+	// whose revocation is in force on this instance and durable, but not
+	// yet shared with the other instances: the shared revocation set is
+	// unreachable from here (revocation.ErrPending). The other instances
+	// enforce it once it is delivered. HTTPStatus maps it to 202 Accepted:
+	// tell the user the logout is done here and pending elsewhere.
+	ErrPending = revocation.ErrPending
 	// ErrUnavailable wraps a failure of the revocation set: the token is
 	// authentic and current, but whether it was revoked cannot be told.
 	// Callers decide whether to fail closed (treat it as no session, the
@@ -51,7 +59,8 @@ var (
 // request with: 401 Unauthorized for a missing (http.ErrNoCookie), invalid,
 // expired or revoked session, 431 Request Header Fields Too Large for a
 // client's oversized token, 503 Service Unavailable when revocation cannot
-// be checked or recorded, 500 for anything else — including ErrBadRecord
+// be checked or recorded, 202 Accepted for a logout pending delivery to
+// the other instances (ErrPending), 500 for anything else — including ErrBadRecord
 // (a session the application made too large to save is its own bug, not
 // the client's) — and 200 for nil.
 func HTTPStatus(err error) int {
@@ -60,6 +69,8 @@ func HTTPStatus(err error) int {
 		return http.StatusOK
 	case errors.Is(err, ErrBadRecord):
 		return http.StatusInternalServerError
+	case errors.Is(err, ErrPending):
+		return http.StatusAccepted
 	case errors.Is(err, ErrInvalid), errors.Is(err, ErrNotFound), errors.Is(err, http.ErrNoCookie):
 		return http.StatusUnauthorized
 	case errors.Is(err, ErrTooLarge):

@@ -99,15 +99,16 @@ func (s *Store) open(ctx context.Context, tok string, now time.Time, checkRevoke
 		// check, so a migration (middleware.Options.Legacy) gets to read it.
 		return nil, s.stats.reject(token.Reject(token.ReasonSerializer))
 	}
+	// A token lives no longer than the store's timeouts allow now:
+	// shortening AbsoluteTimeout or IdleTimeout applies at once to tokens
+	// already issued (a token minted with a longer idle window, by another
+	// configuration or a tool, is held to this store's), and revocation
+	// entries, which last the store's absolute timeout, always outlive the
+	// tokens they match.
+	o.Expires = min(o.Expires, o.Created+s.abs)
+	o.IdleDeadline = min(o.IdleDeadline, o.Issued+s.idle)
 	if err := token.CheckTime(&o.Claims, now, s.skew); err != nil {
 		return nil, s.stats.reject(err)
-	}
-	// A token lives no longer than the store's absolute timeout allows now:
-	// shortening AbsoluteTimeout applies at once, and revocation entries,
-	// which last the store's timeout, always outlive the tokens they match.
-	o.Expires = min(o.Expires, o.Created+s.abs)
-	if now.Unix() >= o.Expires {
-		return nil, s.stats.reject(token.Reject(token.ReasonAbsoluteExpired))
 	}
 	var unavailable error
 	if checkRevoked {
@@ -148,8 +149,8 @@ func (s *Store) open(ctx context.Context, tok string, now time.Time, checkRevoke
 		idle:    o.IdleDeadline,
 		// The window the token was issued with (a capped one gives the same
 		// deadlines, as the absolute expiry caps them anyway), never more
-		// than the store's, so a shortened IdleTimeout applies at once.
-		idleWindow:  min(o.IdleDeadline-o.Issued, s.idle),
+		// than the store's (the deadline was clamped above).
+		idleWindow:  o.IdleDeadline - o.Issued,
 		keyID:       o.KeyID,
 		primary:     o.Primary,
 		metadata:    o.Metadata,
@@ -192,9 +193,11 @@ func (s *Store) Save(ctx context.Context, r *Record) (string, error) {
 		return "", fmt.Errorf("%w: %w", ErrBadRecord, err)
 	}
 	reissue := r.token != "" && !r.renewed
-	if s.strict && reissue {
-		if err := s.revs.RevokeIssuedBefore(ctx, r.id, time.Unix(now, 0), time.Unix(now+s.grace, 0), time.Unix(r.expires+s.skew, 0)); err != nil {
-			return "", fmt.Errorf("%w: strict reissue could not revoke the previous token: %w", ErrUnavailable, err)
+	if s.strict && reissue && r.subject != "" {
+		// A session without a subject carries no authority: its older
+		// tokens need no revocation (see the package doc).
+		if err := s.revs.RevokeIssuedBefore(ctx, r.session(), time.Unix(now, 0), time.Unix(now+s.grace, 0), time.Unix(r.expires+s.skew, 0)); err != nil {
+			return "", revocationError("strict reissue could not revoke the previous token", err)
 		}
 	}
 	switch {
@@ -306,8 +309,11 @@ func (s *Store) touchDue(r *Record, now int64) bool {
 // every instance sharing the revocation set — and is idempotent: a token
 // that is invalid, expired or already revoked needs nothing and returns nil
 // (seed 004's delete). The revocation entry lasts until the session's
-// absolute expiry plus the skew, then is pruned. The caller should also
-// clear the cookie.
+// absolute expiry plus the skew, then is pruned. A session without a
+// subject is not entered in the revocation set: it carries no authority
+// (see "Sessions without a subject" in the package doc). The caller should
+// also clear the cookie. An error wrapping ErrPending means the logout is
+// in force on this instance but not yet shared with the others.
 func (s *Store) Delete(ctx context.Context, tok string) error {
 	// Only authenticity and the absolute expiry matter here: the token
 	// presented may be past its own idle deadline while a newer copy of the
@@ -320,7 +326,7 @@ func (s *Store) Delete(ctx context.Context, tok string) error {
 	if time.Now().Unix() >= expires {
 		return nil // no token of this session can still be used
 	}
-	return s.revoke(ctx, revocation.ID(o.SessionID), expires, true)
+	return s.revoke(ctx, revocation.Session{ID: o.SessionID, Subject: o.Subject, Created: time.Unix(o.Created, 0)}, expires, true)
 }
 
 // Revoke revokes the record's session (Delete for a record already read).
@@ -329,20 +335,36 @@ func (s *Store) Revoke(ctx context.Context, r *Record) error {
 	if r.token == "" {
 		return nil
 	}
-	return s.revoke(ctx, revocation.ID(r.id), r.expires, true)
+	return s.revoke(ctx, r.session(), r.expires, true)
 }
 
-// revoke revokes every token of session id, which expires at expires (unix
-// seconds), counting a logout when count is set. A failure of the
-// revocation set wraps ErrUnavailable.
-func (s *Store) revoke(ctx context.Context, id revocation.ID, expires int64, count bool) error {
-	if err := s.revs.RevokeSession(ctx, id, time.Unix(expires+s.skew, 0)); err != nil {
-		return fmt.Errorf("%w: revoking the session: %w", ErrUnavailable, err)
-	}
+// revoke revokes every token of session rs, which expires at expires (unix
+// seconds), counting a logout when count is set. A session without a
+// subject needs no revocation: it carries no authority (see the package
+// doc). A failure of the revocation set wraps ErrUnavailable; a revocation
+// in force here but not yet shared with the other instances wraps
+// ErrPending.
+func (s *Store) revoke(ctx context.Context, rs revocation.Session, expires int64, count bool) error {
 	if count {
 		s.stats.deleted.Add(1)
 	}
+	if rs.Subject == "" {
+		return nil
+	}
+	if err := s.revs.RevokeSession(ctx, rs, time.Unix(expires+s.skew, 0)); err != nil {
+		return revocationError("revoking the session", err)
+	}
 	return nil
+}
+
+// revocationError wraps a Revoke method's failure: ErrPending stays itself
+// (the revocation is in force on this instance), anything else becomes
+// ErrUnavailable.
+func revocationError(what string, err error) error {
+	if errors.Is(err, revocation.ErrPending) {
+		return fmt.Errorf("cookie: %s: %w", what, err)
+	}
+	return fmt.Errorf("%w: %s: %w", ErrUnavailable, what, err)
 }
 
 // Renew gives the session a new ID, revokes the old one, and returns the new
@@ -399,7 +421,7 @@ func (s *Store) retire(ctx context.Context, r *Record) error {
 		if v != revocation.NotRevoked {
 			return fmt.Errorf("%w: the session was revoked before it could be renewed", ErrRevoked)
 		}
-		if err := s.revoke(ctx, revocation.ID(r.id), r.expires, false); err != nil {
+		if err := s.revoke(ctx, r.session(), r.expires, false); err != nil && !errors.Is(err, ErrPending) {
 			return err
 		}
 	}
@@ -423,7 +445,7 @@ func (s *Store) RevokeSubject(ctx context.Context, subject string) error {
 	}
 	now := time.Now().Unix()
 	if err := s.revs.RevokeSubject(ctx, subject, time.Unix(now, 0), time.Unix(now+s.subjectRevs+s.skew, 0)); err != nil {
-		return fmt.Errorf("%w: revoking the subject's sessions: %w", ErrUnavailable, err)
+		return revocationError("revoking the subject's sessions", err)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/crumbhq/crumb/internal/token"
+	"github.com/crumbhq/crumb/revocation"
 )
 
 // Record is one session as a Store reads it: the claims every token carries
@@ -36,6 +37,11 @@ type Record struct {
 
 // ID returns the session ID: stable across reissues, new on Renew.
 func (r *Record) ID() SessionID { return r.id }
+
+// session names the record's session for the revocation set.
+func (r *Record) session() revocation.Session {
+	return revocation.Session{ID: r.id, Subject: r.subject, Created: time.Unix(r.created, 0)}
+}
 
 // Subject returns whom the session belongs to, or "" for an anonymous one.
 func (r *Record) Subject() string { return r.subject }

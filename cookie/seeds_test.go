@@ -39,7 +39,7 @@ func TestSeed004CreateRead(t *testing.T) {
 
 func TestSeed004ReadNotFoundAndInvalid(t *testing.T) {
 	s := newStore(t, cookie.Options{})
-	tok := mustCreate(t, s, cookie.CreateOptions{})
+	tok := mustCreate(t, s, cookie.CreateOptions{Subject: "alice"})
 	if err := s.Delete(ctx, tok); err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestSeed004TouchReturnsNewID(t *testing.T) {
 
 func TestSeed004DeleteIdempotent(t *testing.T) {
 	s := newStore(t, cookie.Options{})
-	tok := mustCreate(t, s, cookie.CreateOptions{})
+	tok := mustCreate(t, s, cookie.CreateOptions{Subject: "alice"})
 	for range 2 {
 		if err := s.Delete(ctx, tok); err != nil {
 			t.Fatal(err)
@@ -196,7 +196,7 @@ func TestSeed000CleanupExpired(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := newStore(t, cookie.Options{IdleTimeout: time.Minute, AbsoluteTimeout: time.Hour})
 		for range 3 {
-			s.Delete(ctx, mustCreate(t, s, cookie.CreateOptions{}))
+			s.Delete(ctx, mustCreate(t, s, cookie.CreateOptions{Subject: "alice"}))
 		}
 		if n, err := s.Cleanup(ctx); err != nil || n != 0 {
 			t.Fatalf("live entries pruned: %d %v", n, err)
@@ -306,7 +306,7 @@ func TestSeed002DeleteAll(t *testing.T) {
 
 func TestSeed003Exists(t *testing.T) {
 	s := newStore(t, cookie.Options{})
-	tok := mustCreate(t, s, cookie.CreateOptions{})
+	tok := mustCreate(t, s, cookie.CreateOptions{Subject: "alice"})
 	if ok, err := s.Exists(ctx, tok); !ok || err != nil {
 		t.Fatal(ok, err)
 	}
@@ -326,7 +326,7 @@ func TestSeed003Stats(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := newStore(t, cookie.Options{IdleTimeout: time.Minute})
 		a := mustCreate(t, s, cookie.CreateOptions{})
-		b := mustCreate(t, s, cookie.CreateOptions{})
+		b := mustCreate(t, s, cookie.CreateOptions{Subject: "alice"})
 		mustRead(t, s, a)
 		s.Update(ctx, a, map[string]any{"x": 1})
 		s.Read(ctx, tamper(a))
@@ -386,7 +386,7 @@ func TestSeed003PeriodicCleanup(t *testing.T) {
 		}
 		defer revs.Close()
 		s := newStore(t, cookie.Options{Revocations: revs, AbsoluteTimeout: 10 * time.Minute})
-		s.Delete(ctx, mustCreate(t, s, cookie.CreateOptions{}))
+		s.Delete(ctx, mustCreate(t, s, cookie.CreateOptions{Subject: "alice"}))
 		time.Sleep(12 * time.Minute)
 		synctest.Wait()
 		if st := s.Stats().Revocations; st.Sessions != 0 || st.Pruned != 1 {

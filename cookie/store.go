@@ -2,6 +2,7 @@ package cookie
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -115,13 +116,19 @@ func New(o Options) (*Store, error) {
 func (s *Store) Name() string { return s.name }
 
 // Healthy returns nil when the store can serve sessions: the keyring has a
-// ring and the revocation set can acknowledge revocations (seed 004's
-// is_healthy()).
+// ring and the revocation set acknowledges revocations (seed 004's
+// is_healthy()). A set that works but is degraded — near its capacity, or
+// holding revocations not yet shared with the other instances — gives an
+// error matching revocation.ErrDegraded and not ErrUnavailable: a warning
+// for an operator, not a reason to take the instance out of service.
 func (s *Store) Healthy(ctx context.Context) error {
 	if !hasRing(s.keys) {
 		return fmt.Errorf("%w: no keyring", ErrUnavailable)
 	}
 	if err := s.revs.Health(ctx); err != nil {
+		if errors.Is(err, revocation.ErrDegraded) {
+			return fmt.Errorf("cookie: revocation set degraded: %w", err)
+		}
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	return nil

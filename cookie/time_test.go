@@ -111,7 +111,7 @@ func TestStrictReissue(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		for _, strict := range []bool{false, true} {
 			s := newStore(t, cookie.Options{StrictReissue: strict, ReissueGrace: 10 * time.Second})
-			old := mustCreate(t, s, cookie.CreateOptions{Data: map[string]any{"v": 1}})
+			old := mustCreate(t, s, cookie.CreateOptions{Subject: "alice", Data: map[string]any{"v": 1}})
 			time.Sleep(time.Second)
 			cur, err := s.Update(ctx, old, map[string]any{"v": 2})
 			if err != nil {
