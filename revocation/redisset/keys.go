@@ -14,28 +14,29 @@ import (
 	"github.com/crumbhq/crumb/revocation"
 )
 
-// The three kinds of entry, as they appear in keys, stream records and the
-// outbox.
+// The kinds of entry, as they appear in keys, stream records and the
+// outbox, and the owner index.
 const (
 	kindSession = 's' // RevokeSession
 	kindToken   = 't' // RevokeIssuedBefore
-	kindSubject = 'u' // RevokeSubject (u for user)
+	kindSubject = 'u' // RevokeSubject, and collapses (u for user)
+	kindOwner   = 'o' // a subject's session and issued-before entries
 )
 
-// hashTag is the Cluster hash tag every key carries, so that an entry's key
-// and the stream are in one slot and one script can write both.
+// hashTag is the Cluster hash tag every key carries, so that every key and
+// the stream are in one slot and one script can write them all.
 const hashTag = "{rev}"
 
 // keys names the Set's Redis keys under one prefix.
 type keys struct {
 	base   string // prefix + "{rev}:"
 	stream string // base + "stream"
-	match  string // SCAN pattern of the entry keys
+	match  string // SCAN pattern of the entry keys and owner indexes
 }
 
 func newKeys(prefix string) keys {
 	base := prefix + hashTag + ":"
-	return keys{base: base, stream: base + "stream", match: base + "[stu]:*"}
+	return keys{base: base, stream: base + "stream", match: base + "[stuo]:*"}
 }
 
 // entry returns the key of the entry of kind with the hex name name.
@@ -56,13 +57,14 @@ func (k keys) parse(key string) (kind byte, name string, ok bool) {
 // call is one Revoke call, as the script and the outbox take it. Times are
 // seconds since the Unix epoch, as in package revocation.
 type call struct {
-	kind   byte
-	id     revocation.ID     // session and token calls
-	skey   [sha256.Size]byte // subject calls: SHA-256 of the subject
-	before uint32            // token and subject calls
-	eff    uint32            // token calls: effective
-	until  uint32
-	at     uint32 // token calls: the time of the call
+	kind    byte
+	id      revocation.ID     // session and token calls
+	skey    [sha256.Size]byte // SHA-256 of the subject: the subject's own (subject calls), the session's (others)
+	created uint32            // session and token calls: the session's created-at
+	before  uint32            // token and subject calls
+	eff     uint32            // token calls: effective
+	until   uint32
+	at      uint32 // token calls: the time of the call
 }
 
 // name is the hex name of the call's entry.
@@ -71,6 +73,15 @@ func (c *call) name() string {
 		return hex.EncodeToString(c.skey[:])
 	}
 	return hex.EncodeToString(c.id[:])
+}
+
+// owner is the hex name of the subject the call's entry belongs to ("" for
+// one read from an outbox of an older version, which knows none).
+func (c *call) owner() string {
+	if c.skey == ([sha256.Size]byte{}) {
+		return ""
+	}
+	return hex.EncodeToString(c.skey[:])
 }
 
 // secs converts t to whole seconds since the Unix epoch, rounding down and
@@ -88,42 +99,196 @@ func secs(t time.Time) uint32 {
 
 // revokeScript merges one call into its entry and, when the entry changed,
 // appends the entry's new state to the stream, trimmed to about ARGV[3]
-// records: both in one atomic step.
+// records, all in one atomic step. It keeps every subject small, as
+// revocation.Local does: a session its subject's entry already revokes
+// needs no entry (the subject entry's until is extended if needed); a
+// subject holds at most ARGV[8] session and issued-before entries, listed
+// in its owner index (a hash of session ID to created-at, with "_u" the
+// latest until); the entry that would exceed it first collapses them into
+// the subject entry, which then revokes every session of the subject
+// created up to the newest of them; a subject entry deletes the entries it
+// makes redundant. Nothing is ever refused.
 //
-//	KEYS[1] the entry, KEYS[2] the stream
+//	KEYS[1] the entry, KEYS[2] the stream, KEYS[3] the subject entry,
+//	KEYS[4] the owner index, KEYS[5] the session's other entry (token for
+//	a session call, session for a token call; unused for subjects)
 //	ARGV    kind, hex name, stream max length, now,
+//	        key base, hex owner ("" for none), created, per-subject bound,
 //	        then session: until; token: before, effective, until, at;
 //	        subject: before, until
 //
-// It returns {1, state, stream ID} when the entry changed and {0, state}
-// when it did not ("" when the call was a no-op because until is past). The state
-// strings are those of the entry's value and of the stream's "v" field:
+// It returns {1, state, stream ID} when it changed something and {0,
+// state} when it did not ("" when the call was a no-op because until is
+// past or a subject entry covers it). The state strings are those of the
+// entry's value and of the stream's "v" field:
 //
 //	session  until
 //	token    hard:soft:effective:until:version
 //	subject  before:until
 //
-// The token merge is revocation.Local's: a soft window already in effect at
-// the time of the call folds into hard, a pending one is widened but never
-// postponed. version counts the entry's changes so that a replica applies
-// the newest state's effective time whatever order it sees states in.
-// Keys expire (PXAT) at the end of their until second.
+// Session and token records in the stream also carry "o", the owner's hex
+// name, and "c", the created-at, so that every replica keeps the same
+// per-subject index; values stay in the format nodes of older versions
+// read. The token merge is revocation.Local's: a soft window already in
+// effect at the time of the call folds into hard, a pending one is widened
+// but never postponed. version counts the entry's changes so that a
+// replica applies the newest state's effective time whatever order it sees
+// states in. Keys expire (PXAT) at the end of their until second.
 var revokeScript = redis.NewScript(`
 local kind = ARGV[1]
+local name = ARGV[2]
 local now = tonumber(ARGV[4])
-local cur = redis.call('GET', KEYS[1])
-local val, u
+local base, owner, created, bound = ARGV[5], ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8])
+local xid = ''
+
+local function pxat(u) return string.format('%d', (u + 1) * 1000) end
+local function add(k, i, v, withOwner)
+  if withOwner and owner ~= '' then
+    xid = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'k', k, 'i', i, 'v', v, 'o', owner, 'c', string.format('%d', created))
+  else
+    xid = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'k', k, 'i', i, 'v', v)
+  end
+end
+local function subject(key)
+  local cur = redis.call('GET', key)
+  if cur then
+    local x, y = string.match(cur, '^(%d+):(%d+)$')
+    if x then return tonumber(x), tonumber(y) end
+  end
+  return nil, nil
+end
+local function setSubject(key, b, u)
+  local v = string.format('%d:%d', b, u)
+  redis.call('SET', key, v, 'PXAT', pxat(u))
+  add('u', string.sub(key, #base + 3), v, false)
+  return v
+end
+local function entryUntil(id)
+  local u = tonumber(redis.call('GET', base .. 's:' .. id) or '')
+  local tv = redis.call('GET', base .. 't:' .. id)
+  if tv then
+    local tu = tonumber(string.match(tv, '^%d+:%d+:%d+:(%d+):%d+$') or '')
+    if tu and (not u or tu > u) then u = tu end
+  end
+  return u
+end
+-- drop deletes the owner index's entries that a subject entry (b, u)
+-- revokes as long as they do.
+local function drop(b, u)
+  local m = redis.call('HGETALL', KEYS[4])
+  for i = 1, #m, 2 do
+    local id, c = m[i], tonumber(m[i + 1])
+    if id ~= '_u' and c and c < b then
+      local eu = entryUntil(id)
+      if not eu or eu <= u then
+        redis.call('DEL', base .. 's:' .. id, base .. 't:' .. id)
+        redis.call('HDEL', KEYS[4], id)
+      end
+    end
+  end
+  if redis.call('HLEN', KEYS[4]) <= 1 then redis.call('DEL', KEYS[4]) end
+end
+-- collapse folds the owner index's live entries into the subject entry.
+local function collapse()
+  local m = redis.call('HGETALL', KEYS[4])
+  local b, u = 0, 0
+  for i = 1, #m, 2 do
+    local id, c = m[i], tonumber(m[i + 1])
+    if id ~= '_u' and c then
+      local eu = entryUntil(id)
+      if eu and eu >= now then
+        b = math.max(b, c + 1)
+        u = math.max(u, eu)
+      end
+      redis.call('DEL', base .. 's:' .. id, base .. 't:' .. id)
+    end
+  end
+  redis.call('DEL', KEYS[4])
+  if b > 0 then
+    local sb, su = subject(KEYS[3])
+    setSubject(KEYS[3], math.max(b, sb or 0), math.max(u, su or 0))
+  end
+end
+-- covered reports whether the subject entry already revokes the session
+-- (extending it to u if needed).
+local function covered(u)
+  if owner == '' then return false end
+  local sb, su = subject(KEYS[3])
+  if sb and created < sb then
+    if u > su then setSubject(KEYS[3], sb, u) end
+    return true
+  end
+  return false
+end
+-- purge removes from the owner index the entries that expired or went.
+local function purge()
+  local m = redis.call('HKEYS', KEYS[4])
+  for _, id in ipairs(m) do
+    if id ~= '_u' then
+      local eu = entryUntil(id)
+      if not eu or eu < now then redis.call('HDEL', KEYS[4], id) end
+    end
+  end
+end
+local function full()
+  return redis.call('HLEN', KEYS[4]) - 1 >= bound
+end
+-- own prepares a session or token entry: true when the subject entry
+-- already revokes the session, after collapsing the subject's entries if
+-- a new one would exceed the bound.
+local function own(u)
+  if owner == '' then return false end
+  if covered(u) then return true end
+  if redis.call('HEXISTS', KEYS[4], name) == 0 and full() then
+    purge()
+    if full() then
+      collapse()
+      return covered(u)
+    end
+  end
+  return false
+end
+local function index(u)
+  if owner == '' then return end
+  redis.call('HSET', KEYS[4], name, string.format('%d', created))
+  local ou = math.max(tonumber(redis.call('HGET', KEYS[4], '_u') or '0') or 0, u)
+  redis.call('HSET', KEYS[4], '_u', string.format('%d', ou))
+  redis.call('PEXPIREAT', KEYS[4], pxat(ou))
+end
+
+local cur, val, u
 if kind == 's' then
-  u = tonumber(ARGV[5])
+  u = tonumber(ARGV[9])
   if u < now then return {0, ''} end
+  if own(u) then
+    if xid ~= '' then return {1, '', xid} end
+    return {0, ''}
+  end
+  cur = redis.call('GET', KEYS[1])
   local old = 0
   if cur then old = tonumber(cur) or 0 end
-  if cur and u <= old then return {0, cur} end
+  if cur and u <= old then
+    if xid ~= '' then return {1, cur, xid} end
+    return {0, cur}
+  end
   val = string.format('%d', u)
+  -- a token entry of the session is redundant once every token is revoked as long
+  local tv = redis.call('GET', KEYS[5])
+  if tv then
+    local tu = tonumber(string.match(tv, '^%d+:%d+:%d+:(%d+):%d+$') or '')
+    if tu and tu <= u then redis.call('DEL', KEYS[5]) end
+  end
 elseif kind == 't' then
-  local before, eff, at = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[8])
-  u = tonumber(ARGV[7])
+  local before, eff, at = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[12])
+  u = tonumber(ARGV[11])
   if u < now then return {0, ''} end
+  if own(u) then
+    if xid ~= '' then return {1, '', xid} end
+    return {0, ''}
+  end
+  local su = tonumber(redis.call('GET', KEYS[5]) or '')
+  if su and su >= u then return {0, ''} end
+  cur = redis.call('GET', KEYS[1])
   local h, s, e, uu, ver = 0, 0, 0, 0, 0
   if cur then
     local a, b, c, d, v = string.match(cur, '^(%d+):(%d+):(%d+):(%d+):(%d+)$')
@@ -138,32 +303,49 @@ elseif kind == 't' then
   end
   local ns = math.max(s, before)
   u = math.max(uu, u)
-  if cur and nh == h and ns == s and ne == e and u == uu then return {0, cur} end
+  if cur and nh == h and ns == s and ne == e and u == uu then
+    if xid ~= '' then return {1, cur, xid} end
+    return {0, cur}
+  end
   val = string.format('%d:%d:%d:%d:%d', nh, ns, ne, u, ver + 1)
 elseif kind == 'u' then
-  local before = tonumber(ARGV[5])
-  u = tonumber(ARGV[6])
+  local before = tonumber(ARGV[9])
+  u = tonumber(ARGV[10])
   if u < now then return {0, ''} end
-  local b, uu = 0, 0
-  if cur then
-    local x, y = string.match(cur, '^(%d+):(%d+)$')
-    if x then b, uu = tonumber(x), tonumber(y) end
-  end
+  cur = redis.call('GET', KEYS[1])
+  local b, uu = subject(KEYS[1])
+  b, uu = b or 0, uu or 0
   local nb = math.max(b, before)
   u = math.max(uu, u)
   if cur and nb == b and u == uu then return {0, cur} end
-  val = string.format('%d:%d', nb, u)
+  val = setSubject(KEYS[1], nb, u)
+  drop(nb, u)
+  return {1, val, xid}
 else
   return redis.error_reply('crumb: unknown entry kind')
 end
-redis.call('SET', KEYS[1], val, 'PXAT', string.format('%d', (u + 1) * 1000))
-local xid = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'k', kind, 'i', ARGV[2], 'v', val)
+redis.call('SET', KEYS[1], val, 'PXAT', pxat(u))
+index(u)
+add(kind, name, val, true)
 return {1, val, xid}
 `)
 
+// scriptKeys returns the script's KEYS for c.
+func (k keys) scriptKeys(c *call) []string {
+	other := kindToken
+	if c.kind == kindToken {
+		other = kindSession
+	}
+	owner := c.owner()
+	if c.kind == kindSubject {
+		owner = c.name()
+	}
+	return []string{k.entry(c.kind, c.name()), k.stream, k.entry(kindSubject, owner), k.entry(kindOwner, owner), k.entry(byte(other), c.name())}
+}
+
 // scriptArgs returns the script's ARGV for c at now.
-func (c *call) scriptArgs(maxLen int64, now uint32) []any {
-	args := []any{string(c.kind), c.name(), maxLen, now}
+func (c *call) scriptArgs(maxLen int64, now uint32, base string, bound int) []any {
+	args := []any{string(c.kind), c.name(), maxLen, now, base, c.owner(), c.created, bound}
 	switch c.kind {
 	case kindSession:
 		args = append(args, c.until)

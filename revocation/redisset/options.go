@@ -175,8 +175,17 @@ type Options struct {
 	AllowEviction bool
 
 	// MaxEntries is the capacity of the local replica, over all kinds of
-	// entry (default revocation.DefaultMaxEntries, one million).
+	// entry (default revocation.DefaultMaxEntries, one million). Past it the
+	// replica collapses the subjects holding the most entries, on this node
+	// only (see the package doc); it never refuses an entry.
 	MaxEntries int
+	// MaxPerSubject bounds the session and issued-before entries of one
+	// subject, in Redis and in every replica (default
+	// revocation.DefaultMaxPerSubject, 32): the entry that would exceed it
+	// first collapses the subject's entries into one subject entry, as
+	// revocation.LocalOptions.MaxPerSubject describes. Give every node the
+	// same value.
+	MaxPerSubject int
 	// PruneInterval is the period at which expired entries leave the
 	// replica (Redis expires its keys by itself). Default
 	// revocation.DefaultPruneInterval (1 minute); negative disables it.
@@ -254,6 +263,7 @@ func redactURL(raw string) string {
 //	server_name=NAME      TLS server name (Options.ServerName)
 //	allow_eviction=true   Options.AllowEviction
 //	max_entries=N         Options.MaxEntries
+//	max_per_subject=N     Options.MaxPerSubject
 //	prune_interval=D      Options.PruneInterval
 //	stream_maxlen=N       Options.StreamMaxLen
 //	wait_replicas=N       Options.WaitReplicas
@@ -353,6 +363,8 @@ func ParseSpec(spec string) (Options, error) {
 			o.AllowEviction, perr = strconv.ParseBool(last)
 		case "max_entries":
 			o.MaxEntries, perr = strconv.Atoi(last)
+		case "max_per_subject":
+			o.MaxPerSubject, perr = strconv.Atoi(last)
 		case "stream_maxlen":
 			o.StreamMaxLen, perr = strconv.ParseInt(last, 10, 64)
 		case "wait_replicas":
@@ -450,6 +462,7 @@ func (o Options) resolve() (Options, error) {
 		fill(&o.NoOutbox, u.NoOutbox)
 		fill(&o.AllowEviction, u.AllowEviction)
 		fill(&o.MaxEntries, u.MaxEntries)
+		fill(&o.MaxPerSubject, u.MaxPerSubject)
 		fill(&o.PruneInterval, u.PruneInterval)
 		fill(&o.StreamMaxLen, u.StreamMaxLen)
 		fill(&o.WaitReplicas, u.WaitReplicas)
@@ -518,6 +531,10 @@ func (o Options) resolve() (Options, error) {
 		return o, badOptions("MaxEntries must not be negative")
 	}
 	fill(&o.MaxEntries, revocation.DefaultMaxEntries)
+	if o.MaxPerSubject < 0 {
+		return o, badOptions("MaxPerSubject must not be negative")
+	}
+	fill(&o.MaxPerSubject, revocation.DefaultMaxPerSubject)
 	fill(&o.PruneInterval, revocation.DefaultPruneInterval)
 	if o.StreamMaxLen < 0 {
 		return o, badOptions("StreamMaxLen must not be negative")

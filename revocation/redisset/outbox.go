@@ -14,44 +14,64 @@ import (
 // The outbox file format. All integers little-endian; times are uint32
 // seconds since the Unix epoch.
 //
-//	header (16 bytes): magic "CRUMBOBX" || version 1 || 7 zero bytes
+//	header (16 bytes): magic "CRUMBOBX" || version 2 || 7 zero bytes
 //	records, each: kind (1) || body length (2) || body || CRC-32C (4) of
 //	               kind || length || body
-//	  session 's' (20 bytes): id (16) || until (4)
-//	  token   't' (32 bytes): id (16) || before (4) || effective (4) || until (4) || at (4)
+//	  session 's' (56 bytes): id (16) || SHA-256 of the subject (32) || created (4) || until (4)
+//	  token   't' (68 bytes): id (16) || SHA-256 of the subject (32) || created (4) ||
+//	                          before (4) || effective (4) || until (4) || at (4)
 //	  subject 'u' (40 bytes): SHA-256 of the subject (32) || before (4) || until (4)
+//
+// Version 1, written by older versions, had no subject nor created-at in
+// session (20 bytes) and token (32 bytes) records; it is read, and its
+// entries are delivered without a subject.
 const (
 	outboxMagic   = "CRUMBOBX"
-	outboxVersion = 1
+	outboxVersion = 2
 	outboxHeader  = 16
 	frameOverhead = 1 + 2 + 4
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-func bodySize(kind byte) int {
+func bodySize(version, kind byte) int {
 	switch kind {
 	case kindSession:
-		return 20
+		if version == 1 {
+			return 20
+		}
+		return 56
 	case kindToken:
-		return 32
+		if version == 1 {
+			return 32
+		}
+		return 68
 	case kindSubject:
 		return 40
 	}
 	return -1
 }
 
-// appendRecord appends c, framed, to dst.
-func appendRecord(dst []byte, c *call) []byte {
+// appendRecord appends c, framed for an outbox of version, to dst. A
+// version-1 record has no subject nor created-at.
+func appendRecord(version byte, dst []byte, c *call) []byte {
 	start := len(dst)
 	dst = append(dst, c.kind, 0, 0)
 	le := binary.LittleEndian
 	switch c.kind {
 	case kindSession:
 		dst = append(dst, c.id[:]...)
+		if version != 1 {
+			dst = append(dst, c.skey[:]...)
+			dst = le.AppendUint32(dst, c.created)
+		}
 		dst = le.AppendUint32(dst, c.until)
 	case kindToken:
 		dst = append(dst, c.id[:]...)
+		if version != 1 {
+			dst = append(dst, c.skey[:]...)
+			dst = le.AppendUint32(dst, c.created)
+		}
 		dst = le.AppendUint32(dst, c.before)
 		dst = le.AppendUint32(dst, c.eff)
 		dst = le.AppendUint32(dst, c.until)
@@ -65,15 +85,15 @@ func appendRecord(dst []byte, c *call) []byte {
 	return le.AppendUint32(dst, crc32.Checksum(dst[start:], castagnoli))
 }
 
-// parseRecord decodes the record at the start of b, or reports !ok when b
-// does not start with a complete, valid record.
-func parseRecord(b []byte) (c call, size int, ok bool) {
+// parseRecord decodes the record at the start of b, an outbox of version,
+// or reports !ok when b does not start with a complete, valid record.
+func parseRecord(version byte, b []byte) (c call, size int, ok bool) {
 	if len(b) < frameOverhead {
 		return c, 0, false
 	}
 	kind := b[0]
 	n := int(binary.LittleEndian.Uint16(b[1:3]))
-	if n != bodySize(kind) || len(b) < frameOverhead+n {
+	if n != bodySize(version, kind) || len(b) < frameOverhead+n {
 		return c, 0, false
 	}
 	size = frameOverhead + n
@@ -82,16 +102,22 @@ func parseRecord(b []byte) (c call, size int, ok bool) {
 	}
 	body, le := b[3:3+n], binary.LittleEndian
 	c.kind = kind
-	switch kind {
-	case kindSession:
-		copy(c.id[:], body)
-		c.until = le.Uint32(body[16:])
-	case kindToken:
-		copy(c.id[:], body)
-		c.before, c.eff, c.until, c.at = le.Uint32(body[16:]), le.Uint32(body[20:]), le.Uint32(body[24:]), le.Uint32(body[28:])
-	case kindSubject:
+	if kind == kindSubject {
 		copy(c.skey[:], body)
 		c.before, c.until = le.Uint32(body[32:]), le.Uint32(body[36:])
+		return c, size, true
+	}
+	copy(c.id[:], body)
+	body = body[16:]
+	if version != 1 {
+		copy(c.skey[:], body)
+		c.created = le.Uint32(body[32:])
+		body = body[36:]
+	}
+	if kind == kindSession {
+		c.until = le.Uint32(body)
+	} else {
+		c.before, c.eff, c.until, c.at = le.Uint32(body), le.Uint32(body[4:]), le.Uint32(body[8:]), le.Uint32(body[12:])
 	}
 	return c, size, true
 }
@@ -109,6 +135,7 @@ type outbox struct {
 	size    int64
 	failed  error // a write or sync failure: permanent for this outbox
 	buf     []byte
+	version byte // of the file: records are appended in it
 }
 
 // openOutbox opens (creating it 0600) and locks the outbox at path, and
@@ -137,18 +164,22 @@ func openOutbox(path string) (o *outbox, damaged int, err error) {
 	}
 	o = &outbox{path: abs, f: f}
 	switch {
-	case len(b) < outboxHeader && bytes.HasPrefix(outboxHeaderBytes(), b):
+	case len(b) < outboxHeader && (bytes.HasPrefix(outboxHeaderBytes(), b) || bytes.HasPrefix(outboxHeaderOf(1), b)):
 		// New, or its creation never finished: (re)write the header.
 		if err := o.reset(); err != nil {
 			return fail(err)
 		}
 		return o, 0, nil
-	case len(b) < outboxHeader || !bytes.Equal(b[:outboxHeader], outboxHeaderBytes()):
+	case len(b) < outboxHeader:
+		return fail(fmt.Errorf("%w: %s is not a crumb Redis outbox; it was left untouched", ErrOutbox, abs))
+	}
+	version := b[8]
+	if !bytes.Equal(b[:outboxHeader], outboxHeaderOf(version)) || version != 1 && version != outboxVersion {
 		return fail(fmt.Errorf("%w: %s is not a crumb Redis outbox; it was left untouched", ErrOutbox, abs))
 	}
 	rest := b[outboxHeader:]
 	for off := 0; off < len(rest); {
-		c, n, ok := parseRecord(rest[off:])
+		c, n, ok := parseRecord(version, rest[off:])
 		if ok {
 			o.pending = append(o.pending, c)
 			off += n
@@ -156,19 +187,24 @@ func openOutbox(path string) (o *outbox, damaged int, err error) {
 		}
 		damaged++
 		for off++; off < len(rest); off++ {
-			if _, _, ok := parseRecord(rest[off:]); ok {
+			if _, _, ok := parseRecord(version, rest[off:]); ok {
 				break
 			}
 		}
 	}
+	// A file of version 1 stays so, appended to in its version, until it is
+	// delivered and emptied: rewriting it now could lose what it holds.
+	o.version = version
 	o.size = int64(len(b))
 	return o, damaged, nil
 }
 
-func outboxHeaderBytes() []byte {
+func outboxHeaderBytes() []byte { return outboxHeaderOf(outboxVersion) }
+
+func outboxHeaderOf(version byte) []byte {
 	h := make([]byte, outboxHeader)
 	copy(h, outboxMagic)
-	h[8] = outboxVersion
+	h[8] = version
 	return h
 }
 
@@ -185,6 +221,7 @@ func (o *outbox) reset() error {
 		return o.fail(err)
 	}
 	o.size = outboxHeader
+	o.version = outboxVersion
 	return nil
 }
 
@@ -202,7 +239,7 @@ func (o *outbox) add(c *call) error {
 	if o.f == nil {
 		return fmt.Errorf("%w: closed", ErrOutbox)
 	}
-	o.buf = appendRecord(o.buf[:0], c)
+	o.buf = appendRecord(o.version, o.buf[:0], c)
 	if _, err := o.f.Write(o.buf); err != nil {
 		return o.fail(err)
 	}
@@ -225,7 +262,7 @@ func (o *outbox) addBatch(calls []call) error {
 	}
 	o.buf = o.buf[:0]
 	for i := range calls {
-		o.buf = appendRecord(o.buf, &calls[i])
+		o.buf = appendRecord(o.version, o.buf, &calls[i])
 	}
 	if _, err := o.f.Write(o.buf); err != nil {
 		return o.fail(err)

@@ -37,9 +37,6 @@ type Set struct {
 	// straight to the outbox instead of each waiting for a timeout. The
 	// tailer clears it once the outbox is delivered.
 	down atomic.Bool
-	// incomplete is set when the replica had no room for an entry: it is
-	// treated as stale until a snapshot loads completely.
-	incomplete atomic.Bool
 
 	revoked   atomic.Uint64
 	applied   atomic.Uint64
@@ -117,9 +114,6 @@ func New(ctx context.Context, opts Options) (*Set, error) {
 		if s.box != nil {
 			s.box.close()
 		}
-		if s.rep != nil {
-			s.rep.close()
-		}
 		return nil, err
 	}
 
@@ -129,9 +123,7 @@ func New(ctx context.Context, opts Options) (*Set, error) {
 	if err := s.checkEviction(ctx); err != nil {
 		return fail(err)
 	}
-	if s.rep, err = newReplica(o.MaxEntries, s.log); err != nil {
-		return fail(fmt.Errorf("%w: %w", ErrBadOptions, err))
-	}
+	s.rep = newReplica(o.MaxEntries, o.MaxPerSubject, s.capacityReached)
 	if o.OutboxPath != "" {
 		box, damaged, err := openOutbox(o.OutboxPath)
 		if err != nil {
@@ -142,9 +134,7 @@ func New(ctx context.Context, opts Options) (*Set, error) {
 			s.log.Warn("redisset: skipped damaged bytes in the outbox (a torn write after a crash)", "path", box.path, "regions", damaged)
 		}
 		for i := range box.pending {
-			if err := s.rep.applyCall(&box.pending[i]); err != nil {
-				s.incomplete.Store(true)
-			}
+			s.rep.applyCall(&box.pending[i])
 		}
 		if n := len(box.pending); n > 0 {
 			s.log.Info("redisset: revocations from the outbox applied; delivering them to Redis", "pending", n)
@@ -217,16 +207,33 @@ func (s *Set) checkEviction(ctx context.Context) error {
 // appended it to the stream other nodes tail) or, if Redis cannot be
 // reached, once it is fsynced in the outbox. Without an outbox that second
 // case fails with ErrUnavailable.
-func (s *Set) RevokeSession(ctx context.Context, id revocation.ID, until time.Time) error {
-	return s.revoke(ctx, &call{kind: kindSession, id: id, until: secs(until)})
+func (s *Set) RevokeSession(ctx context.Context, rs revocation.Session, until time.Time) error {
+	key, err := ownerKey(rs.Subject)
+	if err != nil {
+		return err
+	}
+	return s.revoke(ctx, &call{kind: kindSession, id: rs.ID, skey: key, created: secs(rs.Created), until: secs(until)})
+}
+
+// ownerKey validates a session revocation's subject and returns its
+// SHA-256.
+func ownerKey(subject string) ([sha256.Size]byte, error) {
+	if subject == "" || len(subject) > revocation.MaxSubjectLen {
+		return [sha256.Size]byte{}, fmt.Errorf("%w: a session revocation needs the session's subject; a session without one carries no authority and needs no revocation", revocation.ErrBadSubject)
+	}
+	return sha256.Sum256([]byte(subject)), nil
 }
 
 // RevokeIssuedBefore implements revocation.Set, with revocation.Local's
 // merge, computed in Redis so that every node sees one merged entry. The
 // time of the call is the later of this node's clock and before.
-func (s *Set) RevokeIssuedBefore(ctx context.Context, id revocation.ID, before, effective, until time.Time) error {
+func (s *Set) RevokeIssuedBefore(ctx context.Context, rs revocation.Session, before, effective, until time.Time) error {
+	key, err := ownerKey(rs.Subject)
+	if err != nil {
+		return err
+	}
 	b := secs(before)
-	return s.revoke(ctx, &call{kind: kindToken, id: id, before: b, eff: secs(effective), until: secs(until), at: max(secs(time.Now()), b)})
+	return s.revoke(ctx, &call{kind: kindToken, id: rs.ID, skey: key, created: secs(rs.Created), before: b, eff: secs(effective), until: secs(until), at: max(secs(time.Now()), b)})
 }
 
 // RevokeSubject implements revocation.Set. Redis, the stream, the outbox
@@ -247,16 +254,14 @@ func (s *Set) revoke(ctx context.Context, c *call) error {
 		s.revoked.Add(1)
 		return nil
 	}
-	if err := s.rep.applyCall(c); err != nil {
-		s.replicaFull()
-	}
+	s.rep.applyCall(c)
 	if s.box != nil {
 		s.box.mu.Lock()
 		if s.down.Load() || len(s.box.pending) > 0 {
 			// Redis is down, or earlier revocations wait: queue behind them.
 			err := s.box.add(c)
 			s.box.mu.Unlock()
-			return s.acked(err)
+			return s.queued(err)
 		}
 		s.box.mu.Unlock()
 	}
@@ -273,7 +278,7 @@ func (s *Set) revoke(ctx context.Context, c *call) error {
 	}
 	aerr := s.box.add(c)
 	s.box.mu.Unlock()
-	return s.acked(aerr)
+	return s.queued(aerr)
 }
 
 func (s *Set) acked(err error) error {
@@ -281,6 +286,17 @@ func (s *Set) acked(err error) error {
 		s.revoked.Add(1)
 	}
 	return err
+}
+
+// queued reports a revocation the outbox took (err nil): in force on this
+// node and durable, but not yet in Redis, so no other node enforces it
+// yet — the caller must know (revocation.ErrPending).
+func (s *Set) queued(err error) error {
+	if err != nil {
+		return err
+	}
+	s.revoked.Add(1)
+	return fmt.Errorf("%w: %s is unreachable; the revocation waits in this node's outbox", revocation.ErrPending, s.where)
 }
 
 // errNotReplicated reports a revocation Redis stored but fewer than
@@ -293,8 +309,8 @@ var errNotReplicated = errors.New("redisset: revocation not acknowledged by enou
 // replica.
 func (s *Set) send(ctx context.Context, c *call) error {
 	name := c.name()
-	keys := []string{s.keys.entry(c.kind, name), s.keys.stream}
-	args := c.scriptArgs(s.opts.StreamMaxLen, secs(time.Now()))
+	keys := s.keys.scriptKeys(c)
+	args := c.scriptArgs(s.opts.StreamMaxLen, secs(time.Now()), s.keys.base, s.opts.MaxPerSubject)
 	var res any
 	var err error
 	if s.opts.WaitReplicas > 0 {
@@ -310,9 +326,7 @@ func (s *Set) send(ctx context.Context, c *call) error {
 		return err
 	}
 	if c.kind != kindSession && state != "" {
-		if _, err := s.rep.applyState(c.kind, name, state); err != nil {
-			s.replicaFull()
-		}
+		s.rep.applyState(c.kind, name, state, c.owner(), c.created)
 	}
 	s.journal.add(c, xid, time.Now())
 	return nil
@@ -384,11 +398,10 @@ func selfHealing(err error) bool {
 // replica no longer follows Redis.
 var errCheckClosed = fmt.Errorf("%w (the set is closed): %w", ErrStale, revocation.ErrClosed)
 
-func (s *Set) replicaFull() {
-	if !s.incomplete.Swap(true) {
-		s.log.Error("redisset: the local replica is full; this node cannot hold every revocation and treats itself as stale until a snapshot fits (raise MaxEntries)",
-			"capacity", s.opts.MaxEntries)
-	}
+// capacityReached logs a capacity collapse of the replica.
+func (s *Set) capacityReached(subjects, entries int) {
+	s.log.Warn("redisset: the local replica reached its capacity; the entries of the subjects with the most were collapsed into one subject entry each on this node, which ends their other sessions here (raise MaxEntries)",
+		"collapsed_subjects", subjects, "entries", entries, "capacity", s.opts.MaxEntries)
 }
 
 // Check implements revocation.Set: a lookup in the local replica, with no
@@ -406,7 +419,7 @@ func (s *Set) Check(_ context.Context, q revocation.Query, now time.Time) (revoc
 		if s.closed.Load() {
 			return revocation.NotRevoked, errCheckClosed
 		}
-		if s.fresh.stale.Load() || s.incomplete.Load() {
+		if s.fresh.stale.Load() {
 			return revocation.NotRevoked, ErrStale
 		}
 	}
@@ -449,7 +462,7 @@ type Status struct {
 // Status returns the Set's Status.
 func (s *Set) Status() Status {
 	st := Status{
-		Stale:     s.fresh.stale.Load() || s.incomplete.Load() || s.closed.Load(),
+		Stale:     s.fresh.stale.Load() || s.closed.Load(),
 		Current:   s.fresh.current(),
 		Down:      s.down.Load(),
 		Applied:   s.applied.Load(),
@@ -487,9 +500,6 @@ func (s *Set) Health(context.Context) error {
 		if err != nil {
 			return err
 		}
-	}
-	if s.incomplete.Load() {
-		return fmt.Errorf("%w: the local replica is full (%d entries); raise MaxEntries", ErrStale, s.opts.MaxEntries)
 	}
 	if s.fresh.stale.Load() {
 		age := time.Since(s.fresh.current()).Round(time.Millisecond)
@@ -541,7 +551,6 @@ func (s *Set) Close() error {
 			s.box.mu.Unlock()
 		}
 		s.cmd.Close()
-		s.rep.close()
 	})
 	return s.closeErr
 }

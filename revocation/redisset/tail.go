@@ -49,9 +49,6 @@ func (s *Set) run() {
 		if s.opts.PruneInterval > 0 && time.Now().After(nextPrune) {
 			s.rep.prune(time.Now())
 			nextPrune = time.Now().Add(s.opts.PruneInterval)
-			if s.incomplete.Load() {
-				s.needResync = true // pruning may have made room
-			}
 		}
 		err := s.step(s.runCtx, failing)
 		if s.runCtx.Err() != nil {
@@ -172,19 +169,18 @@ func (s *Set) applyRecord(m *redis.XMessage) {
 	kind, _ := m.Values["k"].(string)
 	name, _ := m.Values["i"].(string)
 	state, _ := m.Values["v"].(string)
-	if len(kind) != 1 {
+	owner, _ := m.Values["o"].(string)
+	c, _ := m.Values["c"].(string)
+	created, cok := parseUint32(c)
+	if len(kind) != 1 || owner != "" && !cok {
 		s.log.Warn("redisset: skipped a malformed stream record", "id", m.ID)
 		return
 	}
-	ok, err := s.rep.applyState(kind[0], name, state)
-	switch {
-	case err != nil:
-		s.replicaFull()
-	case !ok:
+	if !s.rep.applyState(kind[0], name, state, owner, created) {
 		s.log.Warn("redisset: skipped a malformed stream record", "id", m.ID)
-	default:
-		s.applied.Add(1)
+		return
 	}
+	s.applied.Add(1)
 }
 
 // checkStream is called after every read that returned records: if
@@ -408,46 +404,94 @@ func (s *Set) snapshot(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	full := false
+	// Entries first by name, then applied with the owner and created-at
+	// their subjects' indexes give them: a key and its index may come in
+	// any order, or different SCAN rounds.
+	type entryState struct {
+		kind        byte
+		name, state string
+	}
+	var entries []entryState
+	owners := map[string]ownerRef{} // session ID (hex) → its subject and created-at
 	var cursor uint64
 	for range maxScanRounds {
 		keys, next, err := node.Scan(ctx, cursor, s.keys.match, scanCount).Result()
 		if err != nil {
 			return err
 		}
-		if len(keys) > 0 {
-			vals, err := node.MGet(ctx, keys...).Result()
+		var values, indexes []string
+		for _, k := range keys {
+			if kind, _, ok := s.keys.parse(k); ok && kind == kindOwner {
+				indexes = append(indexes, k)
+			} else {
+				values = append(values, k)
+			}
+		}
+		if len(values) > 0 {
+			vals, err := node.MGet(ctx, values...).Result()
 			if err != nil {
 				return err
 			}
-			for i, k := range keys {
+			for i, k := range values {
 				v, ok := vals[i].(string)
 				if !ok {
 					continue // expired since the SCAN
 				}
-				kind, name, ok := s.keys.parse(k)
-				if !ok {
-					continue
-				}
-				if _, err := s.rep.applyState(kind, name, v); err != nil {
-					full = true
+				if kind, name, ok := s.keys.parse(k); ok {
+					entries = append(entries, entryState{kind, name, v})
 				}
 			}
+		}
+		if err := s.readIndexes(ctx, node, indexes, owners); err != nil {
+			return err
 		}
 		if next == 0 {
 			break
 		}
 		cursor = next
 	}
+	for _, e := range entries {
+		ref := owners[e.name]
+		if e.kind == kindSubject {
+			ref = ownerRef{}
+		}
+		s.rep.applyState(e.kind, e.name, e.state, ref.owner, ref.created)
+	}
 	s.lastID, s.added = last, added
 	s.needResync = false
-	if full {
-		s.replicaFull()
-	} else if s.incomplete.Swap(false) {
-		s.log.Info("redisset: the replica holds every revocation again")
-	}
 	s.resyncs.Add(1)
 	s.fresh.mark(t0)
+	return nil
+}
+
+// ownerRef is what a subject's index says of one of its entries.
+type ownerRef struct {
+	owner   string // the subject's hex name
+	created uint32
+}
+
+// readIndexes reads the subjects' indexes named by keys (HGETALL, in one
+// pipeline) into owners.
+func (s *Set) readIndexes(ctx context.Context, node redis.Cmdable, keys []string, owners map[string]ownerRef) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	pipe := node.Pipeline()
+	cmds := make([]*redis.MapStringStringCmd, len(keys))
+	for i, k := range keys {
+		cmds[i] = pipe.HGetAll(ctx, k)
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return err
+	}
+	for i, k := range keys {
+		_, owner, _ := s.keys.parse(k)
+		for id, c := range cmds[i].Val() {
+			if created, ok := parseUint32(c); ok && id != "_u" {
+				owners[id] = ownerRef{owner, created}
+			}
+		}
+	}
 	return nil
 }
 
