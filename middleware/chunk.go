@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"iter"
 	"strconv"
 	"strings"
 )
@@ -38,13 +39,7 @@ type incoming struct {
 	primary bool   // the first cookie was present
 	dup     bool   // a cookie of the session appeared twice (cookie tossing)
 	bad     bool   // a malformed or mixed chunk set, orphan chunks, an empty value
-	// With dup: the values of the first cookie, each perhaps a whole
-	// token, so that a logout can still revoke whichever is the session.
-	candidates []string
 }
-
-// maxCandidates bounds the duplicate values kept for logout.
-const maxCandidates = 4
 
 // readCookies finds the session's cookies in the request's Cookie headers
 // without parsing the other cookies into values: only the configured
@@ -53,44 +48,22 @@ func (m *Manager) readCookies(lines []string) (in incoming) {
 	var first string
 	var pieces [maxChunks]string
 	var seen [maxChunks]int
-	for _, line := range lines {
-		for line != "" {
-			var part string
-			part, line, _ = strings.Cut(line, ";")
-			name, value, ok := strings.Cut(part, "=")
-			if !ok {
-				continue
-			}
-			name = strings.TrimSpace(name)
-			if !strings.HasPrefix(name, m.name) {
-				continue
-			}
-			value = strings.TrimSpace(value)
-			if len(name) == len(m.name) {
-				first = value
-				seen[0]++
-				if len(in.candidates) < maxCandidates {
-					in.candidates = append(in.candidates, value)
-				}
-				in.primary = true
-				in.bytes += len(name) + 1 + len(value)
-				continue
-			}
-			i := chunkIndex(name[len(m.name):])
-			if i <= 0 {
-				continue // another cookie whose name starts with ours
-			}
+	for i, value := range m.sessionCookies(lines) {
+		if i == 0 {
+			first = value
+			in.primary = true
+			in.bytes += len(m.name) + 1 + len(value)
+		} else {
 			pieces[i] = value
-			seen[i]++
 			in.present |= 1 << i
-			in.bytes += len(name) + 1 + len(value)
+			in.bytes += len(m.name) + len(".") + len(strconv.Itoa(i)) + 1 + len(value)
 		}
+		seen[i]++
 	}
 	if seen[0] > 1 {
 		in.dup = true
 		return in
 	}
-	in.candidates = nil
 	if !in.primary || first == "" {
 		in.bad = in.present != 0 || in.primary // orphan chunks, an empty value: clear them
 		return in
@@ -128,6 +101,38 @@ func (m *Manager) readCookies(lines []string) (in incoming) {
 	}
 	in.token, in.chunks = string(buf), k
 	return in
+}
+
+// sessionCookies yields the session's cookies in the Cookie header lines,
+// in order: the index of each (0 for the first cookie, i for chunk NAME.i)
+// and its value, trimmed. Other cookies are skipped without being parsed
+// further.
+func (m *Manager) sessionCookies(lines []string) iter.Seq2[int, string] {
+	return func(yield func(int, string) bool) {
+		for _, line := range lines {
+			for line != "" {
+				var part string
+				part, line, _ = strings.Cut(line, ";")
+				name, value, ok := strings.Cut(part, "=")
+				if !ok {
+					continue
+				}
+				name = strings.TrimSpace(name)
+				if !strings.HasPrefix(name, m.name) {
+					continue
+				}
+				i := 0
+				if len(name) > len(m.name) {
+					if i = chunkIndex(name[len(m.name):]); i <= 0 {
+						continue // another cookie whose name starts with ours
+					}
+				}
+				if !yield(i, strings.TrimSpace(value)) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // chunkIndex parses ".i" with 1 ≤ i < maxChunks in canonical decimal

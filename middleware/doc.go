@@ -31,8 +31,10 @@
 // never an error, and a bad cookie is deleted. When the revocation set
 // cannot be asked, Options.Unavailable decides: fail closed (the default;
 // no session for this request) or open. Either way the error goes to
-// Options.OnError and the log; logs never contain token bytes or session
-// IDs.
+// Options.OnError, and to the log as a warning at most once every 10
+// seconds (counting the requests it held back; the others are logged at
+// Debug), so that an outage does not flood it. Logs never contain token
+// bytes or session IDs.
 //
 // # When the cookie is written
 //
@@ -43,9 +45,13 @@
 // Write, WriteHeader, Flush, ReadFrom or Hijack, or when the handler
 // returns — so streaming (server-sent events) and hijacking (WebSockets)
 // keep working, and http.ResponseController sees through the wrapper
-// (Unwrap). A response that sets the cookie carries Cache-Control:
-// no-store; every response of a request that used its session carries
-// Vary: Cookie.
+// (Unwrap). Every response of a request that used its session carries
+// Vary: Cookie. One that sets the cookie carries Cache-Control: no-store,
+// over the handler's own; one that used an existing session without
+// setting the cookie carries it too, unless the handler set its own
+// Cache-Control before writing the response. no-store rather than private:
+// no shared cache serves one user's page to another, and no browser shows
+// it again from its own cache (the back button) after a logout.
 //
 // A change after the headers were sent cannot reach the client: it
 // returns ErrHeadersWritten, goes to the error hook, and panics in dev
@@ -64,7 +70,9 @@
 //
 // Only the configured cookie is read: never a query parameter, form field
 // or header. A request carrying it twice — the mark of cookie tossing from
-// a sibling subdomain — is treated as anonymous and reported.
+// a sibling subdomain — is treated as anonymous and reported; logging it
+// out still revokes every session its cookies make up, or fails with
+// ErrLogoutUnverified.
 //
 // A token longer than a browser keeps in one cookie (MaxCookieBytes, name
 // and value) is split into chunks NAME, NAME.1, … whose values carry a tag

@@ -23,4 +23,13 @@ var (
 	// a path-scoped cookie shadows the real one. The request is treated as
 	// anonymous.
 	ErrDuplicateCookie = errors.New("middleware: request carries the session cookie more than once")
+
+	// ErrLogoutUnverified means Session.Destroy or DestroyAll could not
+	// tell which sessions to revoke: the request carried its session
+	// cookies more than once (cookie tossing) and none of the tokens they
+	// make up is a session of the store, or there were more of them than
+	// a logout examines (4 distinct values of a cookie). The cookie is
+	// deleted all the same, but the user's session may still be usable
+	// with a copy of it: tell the user the logout did not complete.
+	ErrLogoutUnverified = errors.New("middleware: logout could not tell which sessions the duplicated session cookies carry")
 )

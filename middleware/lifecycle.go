@@ -3,6 +3,7 @@ package middleware
 import (
 	"errors"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/crumbhq/crumb/cookie"
@@ -69,26 +70,31 @@ func (s *Session) Renew() error {
 // changed). If revocation fails, the cookie is deleted all the same and the
 // error is returned: the session may still be usable with a copy of the
 // cookie, so tell the user the logout did not complete.
+//
+// A request carrying the session cookie more than once (cookie tossing, see
+// ErrDuplicateCookie) has no session, but its logout still revokes every
+// session of the store that its cookies make up, whichever copy is the
+// user's. If they make up none (or more than a logout examines), the error
+// is ErrLogoutUnverified: the user's session may not have been ended.
 func (s *Session) Destroy() error {
 	s.lock()
 	defer s.unlock()
 	if s.committed {
 		return s.late()
 	}
-	return s.destroy()
+	s.load()
+	toks, _, err := s.logoutTokens()
+	return s.destroy(toks, err)
 }
 
-func (s *Session) destroy() error {
-	s.load()
+// destroy revokes the request's tokens toks and the session's own, and
+// deletes the cookie. It returns verr, why toks may be incomplete, joined
+// with the revocation errors.
+func (s *Session) destroy(toks []string, verr error) error {
 	ctx := s.req.Context()
-	var errs []error
+	errs := []error{verr}
 	// By the request's tokens, which works even when the session was not
-	// loaded (revocation unavailable, or the cookie sent twice: then each
-	// value is revoked, whichever is the session).
-	toks := s.in.candidates
-	if s.in.token != "" {
-		toks = []string{s.in.token}
-	}
+	// loaded (revocation unavailable, or the cookie sent twice).
 	for _, tok := range toks {
 		errs = append(errs, s.m.store.Delete(ctx, tok))
 	}
@@ -111,7 +117,9 @@ func (s *Session) destroy() error {
 // anything when the subject's sessions cannot be revoked, or when the
 // session could not be checked (Err); if the subject's sessions were
 // revoked but this session's own revocation fails, the error says so and
-// the cookie is deleted.
+// the cookie is deleted. A request carrying the session cookie more than
+// once logs out the subjects of every session its cookies make up, and
+// fails with ErrLogoutUnverified as Destroy does.
 func (s *Session) DestroyAll() error {
 	s.lock()
 	defer s.unlock()
@@ -122,12 +130,13 @@ func (s *Session) DestroyAll() error {
 	if s.unavailable != nil {
 		return s.unavailable
 	}
+	toks, recs, verr := s.logoutTokens()
 	subjects := map[string]bool{}
 	if s.rec != nil && s.rec.Subject() != "" {
 		subjects[s.rec.Subject()] = true
 	}
-	for _, tok := range s.in.candidates { // the cookie sent twice
-		if rec, err := s.m.store.Read(s.req.Context(), tok); err == nil && rec.Subject() != "" {
+	for _, rec := range recs { // the cookie sent twice
+		if rec.Subject() != "" {
 			subjects[rec.Subject()] = true
 		}
 	}
@@ -137,7 +146,7 @@ func (s *Session) DestroyAll() error {
 			return err
 		}
 	}
-	return s.destroy()
+	return s.destroy(toks, verr)
 }
 
 // Save seals the session now and stages its cookie, returning the error
@@ -201,6 +210,14 @@ func (s *Session) stage(tok string) error {
 // deletion when it was destroyed or the request's cookie was bad, and of
 // chunk cookies the token no longer needs; nothing when the session was
 // never used. It runs once, at the first byte of the response or Commit.
+//
+// A response of a request that used its session varies on the cookie. One
+// that also depends on an existing session, or sets a cookie, is not to be
+// stored (Cache-Control: no-store, rather than private): no shared cache
+// serves one user's page to another, and no browser shows it again from
+// its own cache (the back button) after a logout. A handler's own
+// Cache-Control, set before this runs, stands when no cookie is set; a
+// response setting the session cookie is never stored.
 func (s *Session) commit() {
 	s.lock()
 	defer s.unlock()
@@ -259,10 +276,21 @@ func (s *Session) commit() {
 		}
 	}
 	if len(s.lines) == 0 {
+		if _, own := h["Cache-Control"]; !own && s.rec != nil {
+			s.noStore(h)
+		}
 		return
 	}
 	for _, l := range s.lines {
 		h.Add("Set-Cookie", l)
 	}
-	h.Set("Cache-Control", "no-store")
+	s.noStore(h) // over the handler's own: a session cookie is never stored
+}
+
+// noStore sets Cache-Control: no-store. The value's backing array is the
+// session's own, so that setting it allocates nothing on the hot path and a
+// handler that changes it changes only its own response.
+func (s *Session) noStore(h http.Header) {
+	s.cacheControl[0] = "no-store"
+	h["Cache-Control"] = s.cacheControl[:]
 }

@@ -27,6 +27,9 @@ type Manager struct {
 	flagsPlain  string // the same without Secure (dev mode on loopback)
 	devWarn     sync.Once
 	stats       counters
+	// unavailableLog rate-limits the warning that the revocation set is
+	// unavailable.
+	unavailableLog logLimit
 }
 
 // New returns a Manager for the options, or an error wrapping ErrBadOptions
@@ -112,6 +115,9 @@ func (m *Manager) emit(r *http.Request, p pendingReport) {
 	attrs := []slog.Attr{slog.String("cookie", m.name), slog.String("method", r.Method), slog.String("path", r.URL.Path)}
 	if p.err != nil {
 		attrs = append(attrs, slog.String("error", p.err.Error()))
+	}
+	if p.limited {
+		attrs = append(attrs, slog.Uint64("suppressed", p.held))
 	}
 	m.log.LogAttrs(r.Context(), p.level, p.msg, attrs...)
 	if p.hook && m.onError != nil {

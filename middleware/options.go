@@ -106,8 +106,12 @@ type Options struct {
 	// on its own: the revocation set unavailable (wrapping
 	// cookie.ErrUnavailable), a session that could not be saved (too
 	// large: ErrCookieTooLarge, cookie.ErrBadRecord), a change after the
-	// headers were sent (ErrHeadersWritten), and duplicate session cookies
-	// (ErrDuplicateCookie). Errors are also logged. The hook cannot change
+	// headers were sent (ErrHeadersWritten), duplicate session cookies
+	// (ErrDuplicateCookie), and a logout that could not revoke the session
+	// (also returned by Destroy: cookie.ErrUnavailable,
+	// ErrLogoutUnverified). Errors are also logged (the revocation set's
+	// unavailability as a warning at most once every 10 seconds, at Debug
+	// in between), but the hook gets every one. The hook cannot change
 	// the response, which may already be under way; it is for metrics and
 	// alerts. It must be safe for concurrent use.
 	OnError func(r *http.Request, err error)

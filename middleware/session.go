@@ -39,6 +39,8 @@ type Session struct {
 	failed     error          // the last save failure, until a save succeeds
 	committed  bool           // the headers were written
 	lines      []string       // the Set-Cookie lines commit wrote
+	// cacheControl backs the Cache-Control value commit sets (noStore).
+	cacheControl [1]string
 	// unavailable is the revocation set's failure when the request's
 	// cookie was authentic but could not be checked.
 	unavailable error
@@ -54,6 +56,10 @@ type pendingReport struct {
 	msg   string
 	err   error // nil: log only
 	hook  bool  // pass err to the error hook too
+	// limited: a rate-limited line let through, logged with the number
+	// held back since the last one.
+	limited bool
+	held    uint64
 }
 
 // lock locks the session. unlock unlocks it, then logs and reports what
@@ -71,7 +77,20 @@ func (s *Session) unlock() {
 
 // note queues a report for unlock.
 func (s *Session) note(level slog.Level, msg string, err error, hook bool) {
-	s.pending = append(s.pending, pendingReport{level, msg, err, hook})
+	s.pending = append(s.pending, pendingReport{level: level, msg: msg, err: err, hook: hook})
+}
+
+// noteUnavailable queues the report of a revocation set failure: logged at
+// Warn at most once per unavailableLogEvery by the Manager, with the number
+// of such reports held back since ("suppressed"), and at Debug otherwise.
+// The error hook gets every one.
+func (s *Session) noteUnavailable(msg string, err error) {
+	ok, held := s.m.unavailableLog.allow()
+	level := slog.LevelDebug
+	if ok {
+		level = slog.LevelWarn
+	}
+	s.pending = append(s.pending, pendingReport{level: level, msg: msg, err: err, hook: true, limited: ok, held: held})
 }
 
 // load opens the request's cookie, once.
@@ -109,7 +128,7 @@ func (s *Session) open() {
 	case err == nil:
 		s.rec, s.fromCookie = rec, true
 	case errors.Is(err, cookie.ErrUnavailable):
-		s.note(slog.LevelWarn, "middleware: revocation set unavailable", err, true)
+		s.noteUnavailable("middleware: revocation set unavailable", err)
 		if m.failOpen && rec != nil {
 			s.rec, s.fromCookie = rec, true
 		} else {
@@ -139,7 +158,7 @@ func (s *Session) openLegacy() bool {
 	revoked, err := m.store.SubjectRevoked(s.req.Context(), ls.Subject, ls.Written)
 	switch {
 	case err != nil:
-		s.note(slog.LevelWarn, "middleware: revocation set unavailable; a legacy cookie was not migrated", err, true)
+		s.noteUnavailable("middleware: revocation set unavailable; a legacy cookie was not migrated", err)
 		s.unavailable = err
 		return true // not cleared: it may be valid once the set answers
 	case revoked:
