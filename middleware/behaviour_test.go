@@ -287,9 +287,10 @@ func TestLoginRenewDestroy(t *testing.T) {
 	if got := who(user); got != "ann/3 items" {
 		t.Fatalf("after login: %q", got)
 	}
-	// The pre-login token is revoked (fixation).
-	if got := who(anon); got != "/" {
-		t.Fatalf("pre-login token still works: %q", got)
+	// The pre-login token never becomes ann's session (fixation): it stays
+	// the anonymous session it was, which needs no revocation.
+	if got := who(anon); got != "/3 items" {
+		t.Fatalf("pre-login token after login: %q", got)
 	}
 	// Renew: a new ID, the old token revoked.
 	renewed := cookiePairs(t, serve(m, func(w http.ResponseWriter, r *http.Request) {

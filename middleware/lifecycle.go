@@ -71,6 +71,13 @@ func (s *Session) Renew() error {
 // error is returned: the session may still be usable with a copy of the
 // cookie, so tell the user the logout did not complete.
 //
+// A session without a subject is not entered in the revocation set: it
+// carries no authority (see package cookie), so its cookie is deleted and
+// that is all. If the revocation is in force on this instance but waits to
+// reach the other instances (a shared set cut off), the error matches
+// cookie.ErrPending: the logout is done here, and cookie.HTTPStatus gives
+// 202 Accepted.
+//
 // A request carrying the session cookie more than once (cookie tossing, see
 // ErrDuplicateCookie) has no session, but its logout still revokes every
 // session of the store that its cookies make up, whichever copy is the
@@ -102,13 +109,41 @@ func (s *Session) destroy(toks []string, verr error) error {
 		// A session renewed by this request has a new ID.
 		errs = append(errs, s.m.store.Revoke(ctx, s.rec))
 	}
+	if keys, _ := s.subjectlessKeys(); len(keys) > 0 {
+		s.m.subjectless.Do(func() {
+			s.note(slog.LevelInfo, "middleware: logging out a session without a subject revokes nothing (it carries no authority); if it holds who the user is, sign users in with Session.Login so that logout ends it", nil, false)
+		})
+	}
 	s.rec, s.fromCookie, s.staged, s.failed, s.destroyed = nil, false, nil, nil, true
 	s.unavailable = nil
 	err := errors.Join(errs...)
-	if err != nil {
+	switch {
+	case err == nil:
+	case onlyPending(errs):
+		s.note(slog.LevelWarn, "middleware: logout in force on this instance; the other instances enforce it once the shared revocation set is reachable", err, true)
+	default:
 		s.note(slog.LevelError, "middleware: logout could not revoke the session", err, true)
 	}
 	return err
+}
+
+// subjectlessKeys returns the data keys of a session without a subject.
+func (s *Session) subjectlessKeys() ([]string, error) {
+	if s.rec == nil || s.rec.Subject() != "" {
+		return nil, nil
+	}
+	return s.rec.Keys()
+}
+
+// onlyPending reports whether every non-nil error of errs is a revocation
+// pending delivery to the other instances (cookie.ErrPending).
+func onlyPending(errs []error) bool {
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, cookie.ErrPending) {
+			return false
+		}
+	}
+	return true
 }
 
 // DestroyAll logs out every session of the session's subject, on every

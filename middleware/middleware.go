@@ -26,6 +26,7 @@ type Manager struct {
 	flagsSecure string // "; HttpOnly; Secure; SameSite=…; Partitioned"
 	flagsPlain  string // the same without Secure (dev mode on loopback)
 	devWarn     sync.Once
+	subjectless sync.Once // the hint that a logout without a subject revokes nothing
 	stats       counters
 	// unavailableLog rate-limits the warning that the revocation set is
 	// unavailable.
