@@ -134,7 +134,7 @@ func runDecode(c *cli, args []string) error {
 	if err := wholeSeconds("max-lifetime", *maxLifetime, time.Second); err != nil {
 		return err
 	}
-	store, _, closeStore, err := c.openStore(&sf, cookie.Options{AbsoluteTimeout: *maxLifetime}, *revSpec, false)
+	store, _, closeStore, err := c.openStore(&sf, cookie.Options{AbsoluteTimeout: *maxLifetime, IdleTimeout: *maxLifetime}, *revSpec, false)
 	if err != nil {
 		return err
 	}

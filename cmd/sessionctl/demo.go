@@ -34,6 +34,7 @@ several cookies), log out, and log out everywhere. Scripts use its JSON API:
     POST /session      a JSON object merged into the session data (null deletes)
     POST /logout       log out: the session is revoked and the cookie deleted
     POST /logout-all   log out every session of the user
+    GET  /stats        the revocation set: its entries, bounds and health
 
 The defaults need nothing: a development keyring is generated in the state
 directory on the first run, and revocations are kept in a durable file beside
@@ -141,7 +142,7 @@ func runDemo(c *cli, args []string) error {
 	if *revSpec == "" {
 		*revSpec = filepath.Join(state, "revocations.log")
 	}
-	revs, err := c.openRevocations(*revSpec, true)
+	revs, err := c.openRevocations(*revSpec, true, true)
 	if err != nil {
 		return err
 	}
@@ -165,7 +166,7 @@ func runDemo(c *cli, args []string) error {
 	// page on another port of this host is the same site for SameSite.
 	csrf := http.NewCrossOriginProtection()
 	srv := &http.Server{
-		Handler:           csrf.Handler(sessions.Handler(newDemoApp(sessions, keys))),
+		Handler:           csrf.Handler(sessions.Handler(newDemoApp(sessions, keys, log))),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),

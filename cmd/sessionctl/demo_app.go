@@ -8,6 +8,7 @@ import (
 	"errors"
 	"html/template"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -17,6 +18,7 @@ import (
 	"github.com/crumbhq/crumb/cookie"
 	"github.com/crumbhq/crumb/keyring"
 	"github.com/crumbhq/crumb/middleware"
+	"github.com/crumbhq/crumb/revocation"
 )
 
 // demoMaxBody caps a request body of the demo's JSON API.
@@ -27,11 +29,13 @@ const demoMaxBody = 64 << 10
 type demoApp struct {
 	sessions *middleware.Manager
 	keys     keyring.Source
+	log      *slog.Logger
 }
 
-func newDemoApp(m *middleware.Manager, keys keyring.Source) http.Handler {
-	a := &demoApp{sessions: m, keys: keys}
+func newDemoApp(m *middleware.Manager, keys keyring.Source, log *slog.Logger) http.Handler {
+	a := &demoApp{sessions: m, keys: keys, log: log}
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /stats", a.stats)
 	mux.HandleFunc("GET /{$}", a.page)
 	mux.HandleFunc("GET /session", a.getSession)
 	mux.HandleFunc("POST /session", a.postSession)
@@ -87,17 +91,69 @@ func wantsHTML(r *http.Request) bool {
 // the way a flash message in the session would.
 var demoMessages = map[string]string{
 	"login": "Logged in.", "saved": "Saved.", "logout": "Logged out: the session is revoked.",
-	"logout-all": "Logged out everywhere: every session of the user is revoked.",
+	"logout-all":     "Logged out everywhere: every session of the user is revoked.",
+	"logout-pending": "Logged out on this server. The other servers refuse the session too once they reach the shared revocation store again.",
 }
 
 // done answers a successful POST: back to the page for a browser, JSON for
 // a script.
 func (a *demoApp) done(w http.ResponseWriter, r *http.Request, code string) {
+	a.doneStatus(w, r, http.StatusOK, code)
+}
+
+// doneStatus is done with the status a script gets.
+func (a *demoApp) doneStatus(w http.ResponseWriter, r *http.Request, status int, code string) {
 	if wantsHTML(r) {
 		http.Redirect(w, r, "/?m="+code, http.StatusSeeOther)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "message": demoMessages[code]})
+	writeJSON(w, status, map[string]any{"ok": true, "message": demoMessages[code]})
+}
+
+// demoStats is what GET /stats shows: the revocation set's size and bounds.
+type demoStats struct {
+	Sessions      int    `json:"revoked_sessions"`
+	Tokens        int    `json:"revoked_tokens"`
+	Subjects      int    `json:"revoked_subjects"`
+	Capacity      int    `json:"capacity"`
+	MaxPerSubject int    `json:"max_per_subject"`
+	Collapses     uint64 `json:"collapses"`
+	Health        string `json:"health"`
+}
+
+// stats answers GET /stats.
+func (a *demoApp) stats(w http.ResponseWriter, r *http.Request) {
+	st := a.sessions.Stats().Store.Revocations
+	health := "ok"
+	if err := a.sessions.Store().Healthy(r.Context()); err != nil {
+		health = "degraded"
+		if !errors.Is(err, revocation.ErrDegraded) {
+			health = "unavailable"
+		}
+	}
+	writeJSON(w, http.StatusOK, demoStats{
+		Sessions: st.Sessions, Tokens: st.Tokens, Subjects: st.Subjects, Capacity: st.Capacity,
+		MaxPerSubject: st.MaxPerSubject, Collapses: st.Collapses, Health: health,
+	})
+}
+
+// failed answers a failure of what: a short message for the user chosen by
+// the error's class, the error itself to the log only (it may name files
+// or servers).
+func (a *demoApp) failed(w http.ResponseWriter, r *http.Request, what string, err error) {
+	a.log.Warn("demo: "+what+" failed", "path", r.URL.Path, "err", err)
+	status, msg := cookie.HTTPStatus(err), what+" failed; try again"
+	switch {
+	case errors.Is(err, middleware.ErrCookieTooLarge), errors.Is(err, cookie.ErrBadRecord):
+		status, msg = http.StatusRequestEntityTooLarge, "the session would be too large for its cookies: remove some data (a null value deletes a key) and try again"
+	case errors.Is(err, cookie.ErrUnavailable):
+		msg = what + " failed: the revocation store is unavailable right now; try again shortly"
+	case errors.Is(err, middleware.ErrLogoutUnverified):
+		msg = what + " could not identify your session (the request carried its cookie more than once); your session may still be active elsewhere"
+	case status == http.StatusInternalServerError:
+		msg = what + " failed; the server log has the details"
+	}
+	a.fail(w, r, status, msg)
 }
 
 // fail answers an error: a short HTML page for a browser, JSON for a
@@ -147,7 +203,7 @@ func (a *demoApp) login(w http.ResponseWriter, r *http.Request) {
 	}
 	s := middleware.From(r)
 	if err := s.Login(user); err != nil {
-		a.fail(w, r, cookie.HTTPStatus(err), "login failed: "+err.Error())
+		a.failed(w, r, "login", err)
 		return
 	}
 	a.done(w, r, "login")
@@ -201,17 +257,14 @@ func (a *demoApp) postSession(w http.ResponseWriter, r *http.Request) {
 			err = s.Set(k, v)
 		}
 		if err != nil {
-			a.fail(w, r, http.StatusBadRequest, err.Error())
+			a.log.Warn("demo: a value could not be stored", "key", k, "err", err)
+			a.fail(w, r, http.StatusBadRequest, "the value of "+strconv.Quote(k)+" could not be stored in the session")
 			return
 		}
 	}
 	// Save now, so that a session too large for its cookies is answered
 	// here rather than only reported to the log.
 	if err := s.Save(); err != nil {
-		status := http.StatusRequestEntityTooLarge
-		if !errors.Is(err, middleware.ErrCookieTooLarge) && !errors.Is(err, cookie.ErrBadRecord) {
-			status = cookie.HTTPStatus(err)
-		}
 		for k := range updates { // nothing of a failed update stays
 			if v, ok := before[k]; ok {
 				s.Set(k, v)
@@ -219,26 +272,34 @@ func (a *demoApp) postSession(w http.ResponseWriter, r *http.Request) {
 				s.Remove(k)
 			}
 		}
-		a.fail(w, r, status, "session not saved: "+err.Error())
+		a.failed(w, r, "saving the session", err)
 		return
 	}
 	a.done(w, r, "saved")
 }
 
 func (a *demoApp) logout(w http.ResponseWriter, r *http.Request) {
-	if err := middleware.From(r).Destroy(); err != nil {
-		a.fail(w, r, cookie.HTTPStatus(err), "logout did not complete: "+err.Error())
-		return
+	err := middleware.From(r).Destroy()
+	switch {
+	case errors.Is(err, cookie.ErrPending):
+		a.doneStatus(w, r, http.StatusAccepted, "logout-pending")
+	case err != nil:
+		a.failed(w, r, "logout", err)
+	default:
+		a.done(w, r, "logout")
 	}
-	a.done(w, r, "logout")
 }
 
 func (a *demoApp) logoutAll(w http.ResponseWriter, r *http.Request) {
-	if err := middleware.From(r).DestroyAll(); err != nil {
-		a.fail(w, r, cookie.HTTPStatus(err), "logout everywhere did not complete: "+err.Error())
-		return
+	err := middleware.From(r).DestroyAll()
+	switch {
+	case errors.Is(err, cookie.ErrPending):
+		a.doneStatus(w, r, http.StatusAccepted, "logout-pending")
+	case err != nil:
+		a.failed(w, r, "logout everywhere", err)
+	default:
+		a.done(w, r, "logout-all")
 	}
-	a.done(w, r, "logout-all")
 }
 
 // randomText returns n characters of random base64: data that does not
@@ -320,7 +381,7 @@ form { margin: .6rem 0 } input { font: inherit }
 <form method="post" action="/logout-all"><button>Log out everywhere</button></form>
 <h2>Server</h2>
 <p>Primary key <code>{{.PrimaryKey}}</code>. Sessions opened {{.Stats.Store.Opened}}, written {{.Stats.Written}} ({{.Stats.Chunked}} in several cookies),
-revoked sessions in the set {{.Stats.Store.Revocations.Sessions}}, rejected cookies: {{.Stats.Store.Invalid}} invalid, {{.Stats.Store.Revoked}} revoked,
+revocation set: {{.Stats.Store.Revocations.Sessions}} revoked sessions and {{.Stats.Store.Revocations.Subjects}} revoked users (at most {{.Stats.Store.Revocations.MaxPerSubject}} entries a user; anonymous sessions need none), rejected cookies: {{.Stats.Store.Invalid}} invalid, {{.Stats.Store.Revoked}} revoked,
 {{.Stats.Store.IdleExpired}} idle-expired.</p>
 <p>API: <code>curl -c jar -b jar -d user=ann URL/login</code>, <code>GET /session</code>, <code>POST /session</code> with a JSON object, <code>POST /logout</code>, <code>POST /logout-all</code>.</p>
 </body></html>

@@ -302,16 +302,28 @@
 //	    invalid, too large     not a token of this application: nothing is revoked
 //	                           (exit status 1)
 //
+//	A session without a subject is anonymous: it carries no authority, so it
+//	needs no revocation and none is made (the command says so and exits 0).
+//	Sign users in (a subject) for their logout to be revocable.
+//
 //	With --subject, revokes every session of that subject created before now (to
 //	the second): "log out everywhere". Sessions created afterwards are not
-//	affected. No keyring is needed.
+//	affected. No keyring is needed. The entry lasts --max-lifetime plus 60s of
+//	skew, 12h by default as the application's default absolute timeout: give
+//	the application's cookie.Options.SubjectRevocation if it sets a longer one.
+//	An entry is never shortened: when an earlier one lasts longer, the output
+//	says until when it lasts.
+//
+//	The revocation file may be the one the application is using: the
+//	application sees a revocation made here within a second.
 //
 //	SPEC names the revocation set the application uses:
 //	    PATH            a durable revocation file (revocation.NewLocal), such as
 //	                    /var/lib/myapp/revoked.log, or the same as a URL:
-//	                    file:///var/lib/myapp/revoked.log. The file is locked while
-//	                    in use: sessionctl cannot open it while the application
-//	                    holds it, and says so.
+//	                    file:///var/lib/myapp/revoked.log. It may be the file the
+//	                    application is using: both append to it under a lock,
+//	                    and the application reads what sessionctl adds within a
+//	                    second.
 //	    redis://…       a Redis revocation set that several instances share,
 //	                    redis://[USER:PASSWORD@]HOST[:PORT][/DB] (rediss:// for
 //	                    TLS), with options as URL parameters, among them
@@ -335,11 +347,9 @@
 //	    --max-lifetime D     the longest a session of the application lives
 //	                         (its absolute timeout). A token's entry lasts until
 //	                         the token's own expiry plus 60s of skew, capped at
-//	                         created + D; a --subject entry lasts D plus 60s.
-//	                         Default: no cap, so token entries last exactly as
-//	                         long as their tokens, and a --subject entry
-//	                         practically forever: pass the application's timeout
-//	                         with --subject
+//	                         created + D (default: no cap, the token's own
+//	                         expiry decides); a --subject entry lasts D plus
+//	                         60s (default 12h, the application's default)
 //	    --json               print {"revoked": "session" or "subject", "session_id",
 //	                         "subject", "already", "before", "until"}, each field
 //	                         only when it applies
@@ -425,6 +435,7 @@
 //	    POST /session      a JSON object merged into the session data (null deletes)
 //	    POST /logout       log out: the session is revoked and the cookie deleted
 //	    POST /logout-all   log out every session of the user
+//	    GET  /stats        the revocation set: its entries, bounds and health
 //
 //	The defaults need nothing: a development keyring is generated in the state
 //	directory on the first run, and revocations are kept in a durable file beside

@@ -156,3 +156,10 @@ func quoteArg(s string) string {
 	}
 	return fmt.Sprintf("%q", s)
 }
+
+// flagSet reports whether the flag name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}

@@ -21,9 +21,10 @@ import (
 const revocationsHelp = `SPEC names the revocation set the application uses:
     PATH            a durable revocation file (revocation.NewLocal), such as
                     /var/lib/myapp/revoked.log, or the same as a URL:
-                    file:///var/lib/myapp/revoked.log. The file is locked while
-                    in use: sessionctl cannot open it while the application
-                    holds it, and says so.
+                    file:///var/lib/myapp/revoked.log. It may be the file the
+                    application is using: both append to it under a lock,
+                    and the application reads what sessionctl adds within a
+                    second.
     redis://…       a Redis revocation set that several instances share,
                     redis://[USER:PASSWORD@]HOST[:PORT][/DB] (rediss:// for
                     TLS), with options as URL parameters, among them
@@ -84,8 +85,10 @@ func isScheme(s string) bool {
 
 // openRevocations opens the revocation set named by spec. Only revoke
 // creates a missing file (create): a command that only reads must not
-// invent an empty set because of a typo in the path.
-func (c *cli) openRevocations(spec string, create bool) (revocation.Set, error) {
+// invent an empty set because of a typo in the path. A long-running
+// command (serve: the demo) prunes and reads other processes' revocations
+// in the background; a one-shot one does neither.
+func (c *cli) openRevocations(spec string, create, serve bool) (revocation.Set, error) {
 	rs, err := parseRevocationSpec(spec)
 	if err != nil {
 		return nil, err
@@ -99,16 +102,16 @@ func (c *cli) openRevocations(spec string, create bool) (revocation.Set, error) 
 				"revocation file %s does not exist", rs.path)
 		}
 	}
-	set, err := revocation.NewLocal(revocation.LocalOptions{
-		Path:          c.path(rs.path),
-		PruneInterval: -1, // one command, one process: no background pruning
-		Logger:        c.logger(),
-	})
+	o := revocation.LocalOptions{Path: c.path(rs.path), Logger: c.logger()}
+	if !serve {
+		o.PruneInterval, o.PollInterval = -1, -1
+	}
+	set, err := revocation.NewLocal(o)
 	switch {
 	case errors.Is(err, revocation.ErrLocked):
 		return nil, failf([]string{
-			"the application (or another sessionctl) has it open: only one process at a time owns a revocation file",
-			"revoke through the application while it runs, or stop it first",
+			"a process of a crumb older than 0.2 keeps the file locked for as long as it runs",
+			"upgrade it, or stop it first",
 		}, "revocation file %s is locked by another process", rs.path)
 	case errors.Is(err, revocation.ErrCorrupt):
 		return nil, failf([]string{"the file was not changed: check the path"}, "%s is not a crumb revocation file", rs.path)

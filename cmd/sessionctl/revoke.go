@@ -33,9 +33,20 @@ given; the outcome is reported:
     invalid, too large     not a token of this application: nothing is revoked
                            (exit status 1)
 
+A session without a subject is anonymous: it carries no authority, so it
+needs no revocation and none is made (the command says so and exits 0).
+Sign users in (a subject) for their logout to be revocable.
+
 With --subject, revokes every session of that subject created before now (to
 the second): "log out everywhere". Sessions created afterwards are not
-affected. No keyring is needed.
+affected. No keyring is needed. The entry lasts --max-lifetime plus 60s of
+skew, 12h by default as the application's default absolute timeout: give
+the application's cookie.Options.SubjectRevocation if it sets a longer one.
+An entry is never shortened: when an earlier one lasts longer, the output
+says until when it lasts.
+
+The revocation file may be the one the application is using: the
+application sees a revocation made here within a second.
 
 ` + revocationsHelp + `
 
@@ -50,11 +61,9 @@ Options:
     --max-lifetime D     the longest a session of the application lives
                          (its absolute timeout). A token's entry lasts until
                          the token's own expiry plus 60s of skew, capped at
-                         created + D; a --subject entry lasts D plus 60s.
-                         Default: no cap, so token entries last exactly as
-                         long as their tokens, and a --subject entry
-                         practically forever: pass the application's timeout
-                         with --subject
+                         created + D (default: no cap, the token's own
+                         expiry decides); a --subject entry lasts D plus
+                         60s (default 12h, the application's default)
     --json               print {"revoked": "session" or "subject", "session_id",
                          "subject", "already", "before", "until"}, each field
                          only when it applies
@@ -66,7 +75,8 @@ Examples:
 
 // revokedJSON is the output of revoke --json.
 type revokedJSON struct {
-	Revoked   string `json:"revoked"` // "session" or "subject"
+	Revoked   string `json:"revoked,omitempty"`   // "session" or "subject"; none for an anonymous session
+	Anonymous bool   `json:"anonymous,omitempty"` // the token's session has no subject: nothing to revoke
 	SessionID string `json:"session_id,omitempty"`
 	Subject   string `json:"subject,omitempty"`
 	Already   bool   `json:"already,omitempty"`
@@ -79,6 +89,7 @@ func runRevoke(c *cli, args []string) error {
 	var sf storeFlags
 	sf.register(fset)
 	revSpec := fset.String("revocations", "", "")
+	// The default of --max-lifetime depends on the mode: see below.
 	subject := fset.String("subject", "", "")
 	maxLifetime := fset.Duration("max-lifetime", defaultReadLifetime, "")
 	asJSON := fset.Bool("json", false, "")
@@ -99,6 +110,11 @@ func runRevoke(c *cli, args []string) error {
 		if len(*subject) > token.MaxSubjectLen || !utf8.ValidString(*subject) {
 			return usageErrorf("", "--subject must be valid UTF-8 of at most %d bytes, as in a token", token.MaxSubjectLen)
 		}
+		if !flagSet(fset, "max-lifetime") {
+			// As long as the application's sessions live by default: a
+			// subject entry must outlive them, and no longer matters after.
+			*maxLifetime = cookie.DefaultAbsoluteTimeout
+		}
 		return c.revokeSubject(*revSpec, *subject, *maxLifetime, *asJSON)
 	}
 	if err := wantArgs(pos, 0, 1, "TOKEN"); err != nil {
@@ -115,7 +131,7 @@ func runRevoke(c *cli, args []string) error {
 
 // revokeToken revokes the session of one token.
 func (c *cli) revokeToken(spec string, sf *storeFlags, pos []string, maxLifetime time.Duration, asJSON bool) error {
-	store, _, closeStore, err := c.openStore(sf, cookie.Options{AbsoluteTimeout: maxLifetime}, spec, true)
+	store, _, closeStore, err := c.openStore(sf, cookie.Options{AbsoluteTimeout: maxLifetime, IdleTimeout: maxLifetime}, spec, true)
 	if err != nil {
 		return err
 	}
@@ -128,9 +144,14 @@ func (c *cli) revokeToken(spec string, sf *storeFlags, pos []string, maxLifetime
 	rec, err := store.Read(ctx, tok)
 	out := revokedJSON{Revoked: "session"}
 	switch reason := token.ReasonOf(err); {
+	case err == nil && rec.Subject() == "":
+		c.warnf("the token's session has no subject: it carries no authority, so it needs no revocation and none was made")
+		out.Revoked, out.Anonymous = "", true
 	case err == nil:
-		if err := store.Revoke(ctx, rec); err != nil {
+		if err := store.Revoke(ctx, rec); err != nil && !errors.Is(err, cookie.ErrPending) {
 			return err
+		} else if err != nil {
+			c.warnf("%v", err)
 		}
 		out.SessionID = rec.ID().String()
 		out.Until = timeText(rec.Expires().Add(cookie.DefaultSkew))
@@ -156,6 +177,8 @@ func (c *cli) revokeToken(spec string, sf *storeFlags, pos []string, maxLifetime
 	switch {
 	case out.Already:
 		fmt.Fprintln(c.stdout, "session already revoked")
+	case out.Anonymous:
+		fmt.Fprintln(c.stdout, "nothing to revoke: the session has no subject")
 	case out.SessionID != "":
 		fmt.Fprintf(c.stdout, "revoked session %s until %s\n", out.SessionID, out.Until)
 	default:
@@ -166,7 +189,7 @@ func (c *cli) revokeToken(spec string, sf *storeFlags, pos []string, maxLifetime
 
 // revokeSubject revokes every session of subject created before now.
 func (c *cli) revokeSubject(spec, subject string, maxLifetime time.Duration, asJSON bool) error {
-	set, err := c.openRevocations(spec, true)
+	set, err := c.openRevocations(spec, true, false)
 	if err != nil {
 		return err
 	}
@@ -188,13 +211,28 @@ func (c *cli) revokeSubject(spec, subject string, maxLifetime time.Duration, asJ
 	}
 	defer store.Close()
 	now := time.Now()
-	if err := store.RevokeSubject(c.context(), subject); err != nil {
+	if err := store.RevokeSubject(c.context(), subject); err != nil && !errors.Is(err, cookie.ErrPending) {
 		return err
+	} else if err != nil {
+		c.warnf("%v", err)
 	}
-	until := now.Truncate(time.Second).Add(maxLifetime + cookie.DefaultSkew)
+	before, until := now.Truncate(time.Second), now.Truncate(time.Second).Add(maxLifetime+cookie.DefaultSkew)
+	// Entries only grow: report the entry as it now is, which an earlier
+	// revocation (or a collapse of the subject's entries) may have made
+	// longer than asked.
+	if e, ok := set.(interface {
+		SubjectEntry(string) (before, until time.Time, ok bool)
+	}); ok {
+		if b, u, ok := e.SubjectEntry(subject); ok {
+			before, until = b, u
+		}
+	}
+	if want := now.Truncate(time.Second).Add(maxLifetime + cookie.DefaultSkew); until.After(want) {
+		c.warnf("an existing entry for the subject lasts until %s, longer than asked: entries are never shortened", timeText(until))
+	}
 	if asJSON {
-		return c.printJSON(revokedJSON{Revoked: "subject", Subject: subject, Before: timeText(now), Until: timeText(until)})
+		return c.printJSON(revokedJSON{Revoked: "subject", Subject: subject, Before: timeText(before), Until: timeText(until)})
 	}
-	fmt.Fprintf(c.stdout, "revoked every session of subject %s created before %s\n", strconv.Quote(subject), timeText(now))
+	fmt.Fprintf(c.stdout, "revoked every session of subject %s created before %s, until %s\n", strconv.Quote(subject), timeText(before), timeText(until))
 	return nil
 }

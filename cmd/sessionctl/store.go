@@ -62,7 +62,7 @@ func (c *cli) openStore(sf *storeFlags, o cookie.Options, revSpec string, create
 	}
 	closeRevs := func() {}
 	if revSpec != "" {
-		set, err := c.openRevocations(revSpec, createRevs)
+		set, err := c.openRevocations(revSpec, createRevs, false)
 		if err != nil {
 			return nil, nil, nil, err
 		}

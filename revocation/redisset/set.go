@@ -618,3 +618,15 @@ func (f *freshness) stop() {
 	defer f.mu.Unlock()
 	f.timer.Stop()
 }
+
+// SubjectEntry returns the subject entry of subject as this node's replica
+// holds it — made by RevokeSubject or by a collapse: the sessions of the
+// subject created before before are revoked until until — and whether there
+// is one. Tools use it to report an entry's real expiry: entries only grow.
+func (s *Set) SubjectEntry(subject string) (before, until time.Time, ok bool) {
+	e, ok := s.rep.subjectEntry(sha256.Sum256([]byte(subject)))
+	if !ok {
+		return time.Time{}, time.Time{}, false
+	}
+	return time.Unix(int64(e.before), 0), time.Unix(int64(e.until), 0), true
+}
