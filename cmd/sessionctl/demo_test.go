@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -40,13 +41,30 @@ func startDemo(t *testing.T, args ...string) (string, *syncBuffer) {
 				t.Errorf("demo exited with status %d: %s", status, stderr)
 			}
 		case <-time.After(10 * time.Second):
-			t.Error("demo did not stop")
+			t.Errorf("waiting (10 s) for the demo to stop after its context was cancelled; stderr: %s", stderr)
 		}
 	})
-	line, err := bufio.NewReader(outR).ReadString('\n')
-	go io.Copy(io.Discard, outR)
-	if err != nil {
-		t.Fatalf("demo printed no URL: %v; stderr: %s", err, stderr)
+	// The URL is the first line; the demo prints it once it listens (and
+	// once it handles SIGHUP). A demo that stops first closes outW.
+	type result struct {
+		line string
+		err  error
+	}
+	first := make(chan result, 1)
+	go func() {
+		line, err := bufio.NewReader(outR).ReadString('\n')
+		first <- result{line, err}
+		io.Copy(io.Discard, outR)
+	}()
+	var line string
+	select {
+	case r := <-first:
+		if r.err != nil {
+			t.Fatalf("demo printed no URL: %v; stderr: %s", r.err, stderr)
+		}
+		line = r.line
+	case <-time.After(20 * time.Second):
+		t.Fatalf("waiting (20 s) for the demo to print its URL; stderr: %s", stderr)
 	}
 	u, ok := strings.CutPrefix(strings.TrimSpace(line), "crumb demo: ")
 	if !ok {
@@ -164,17 +182,11 @@ func TestDemo(t *testing.T) {
 	if cl.dispatch([]string{"keys", "promote", "--keyring", kr, newID}) != 0 {
 		t.Fatal("keys promote")
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	waitFor(t, 5*time.Second, "the demo (polling every 20 ms) to seal with the new primary key "+newID, func() (bool, error) {
 		c.do("POST", "/session", "application/json", `{"n": 1}`)
-		if _, v := c.do("GET", "/session", "", ""); v["key_id"] == newID {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the demo did not pick up the new primary key %s", newID)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		_, v := c.do("GET", "/session", "", "")
+		return v["key_id"] == newID, fmt.Errorf("sealed with %v", v["key_id"])
+	})
 
 	// Logout, then replay the old cookie: rejected.
 	old := c.cookies()
@@ -337,11 +349,8 @@ func TestDemoReloadsOnSIGHUP(t *testing.T) {
 	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for login() != newID {
-		if time.Now().After(deadline) {
-			t.Fatal("SIGHUP did not reload the keyring")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitFor(t, 5*time.Second, "the demo to reload the keyring on SIGHUP and seal with "+newID, func() (bool, error) {
+		id := login()
+		return id == newID, fmt.Errorf("sealed with %v", id)
+	})
 }

@@ -200,3 +200,27 @@ func TestNormalizeJSON(t *testing.T) {
 		t.Errorf("normalizeJSON = %s, %v; want %s", got, err, want)
 	}
 }
+
+// waitFor polls cond until it reports done, for at most timeout, and
+// otherwise fails the test saying what it waited for, for how long, and
+// what cond last reported (its error, or what it saw). It polls every 10 ms
+// at first, then less often (every 100 ms at most).
+func waitFor(t testing.TB, timeout time.Duration, what string, cond func() (bool, error)) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	pause := 10 * time.Millisecond
+	for {
+		done, err := cond()
+		if done {
+			return
+		}
+		if time.Now().After(deadline) {
+			if err != nil {
+				t.Fatalf("waiting (%v) for %s: timed out; last: %v", timeout, what, err)
+			}
+			t.Fatalf("waiting (%v) for %s: timed out", timeout, what)
+		}
+		time.Sleep(pause)
+		pause = min(2*pause, 100*time.Millisecond)
+	}
+}

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -18,10 +20,28 @@ import (
 )
 
 // startRedisServer runs redis-server on a free loopback port in a
-// temporary directory until the test ends, and returns its address.
+// temporary directory until the test ends, and returns its address once it
+// answers. The port was free when looked up, but another process (a test of
+// another package) can take it before redis-server binds it: redis-server
+// then exits, and it is tried again on another port (at most 5 times).
 func startRedisServer(t *testing.T) string {
 	t.Helper()
 	bin := testdep.Binary(t, "redis-server", "valkey-server")
+	var err error
+	for range 5 {
+		var addr string
+		if addr, err = tryRedisServer(t, bin); err == nil {
+			return addr
+		}
+		t.Log(err)
+	}
+	t.Fatalf("starting redis-server: %v", err)
+	return ""
+}
+
+// tryRedisServer starts redis-server once and waits (at most 10 s) until
+// it answers PING and INFO with its own process ID.
+func tryRedisServer(t *testing.T, bin string) (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -29,37 +49,49 @@ func startRedisServer(t *testing.T) string {
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
 	dir := t.TempDir()
+	logfile := filepath.Join(dir, "redis.log")
 	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", dir,
 		"--save", "", "--appendonly", "no", "--protected-mode", "no",
-		"--logfile", filepath.Join(dir, "redis.log"), "--maxmemory-policy", "noeviction")
+		"--logfile", logfile, "--maxmemory-policy", "noeviction")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
+	stop := func() {
 		cmd.Process.Kill()
-		<-exited
-	})
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			t.Errorf("redis-server pid %d did not exit within 10 s of SIGKILL", cmd.Process.Pid)
+		}
+	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	c := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
 	defer c.Close()
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-		err := c.Ping(ctx).Err()
-		cancel()
-		if err == nil {
-			return addr
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("redis-server did not answer: %v", err)
-		}
+	pid := "process_id:" + strconv.Itoa(cmd.Process.Pid) + "\r\n"
+	var last error
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
 		select {
 		case <-exited:
-			t.Fatal("redis-server exited")
-		case <-time.After(20 * time.Millisecond):
+			log, _ := os.ReadFile(logfile)
+			return "", fmt.Errorf("redis-server on port %d exited: %s", port, strings.TrimSpace(string(log)))
+		default:
 		}
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		info, err := c.Info(ctx, "server").Result()
+		cancel()
+		if err == nil && strings.Contains(info, pid) {
+			t.Cleanup(stop)
+			return addr, nil
+		}
+		if last = err; err == nil {
+			last = fmt.Errorf("port %d answered by another process", port)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
+	stop()
+	return "", fmt.Errorf("waiting (10 s) for redis-server pid %d to answer on port %d: %v", cmd.Process.Pid, port, last)
 }
 
 // TestRevocationsOnRedis runs revoke and decode with --revocations
@@ -137,16 +169,9 @@ func TestDemoOnRedis(t *testing.T) {
 		t.Fatalf("B does not see A's session: %d %v", status, v)
 	}
 	a.do("POST", "/logout", "", "")
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	waitFor(t, 5*time.Second, "B to refuse the cookie logged out on A (401)", func() (bool, error) {
 		b.http.Jar.SetCookies(ub, old)
 		status, _ := b.do("GET", "/session", "", "")
-		if status == 401 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("B still serves the logged-out cookie: %d", status)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return status == 401, fmt.Errorf("B answers %d", status)
+	})
 }

@@ -63,8 +63,13 @@ func TestConcurrentRotationsLoseNothing(t *testing.T) {
 			}
 		}()
 	}
-	for range n {
-		<-done
+	timeout := time.After(30 * time.Second)
+	for i := range n {
+		select {
+		case <-done:
+		case <-timeout:
+			t.Fatalf("waiting (30 s) for %d concurrent keys add to return: %d did", n, i)
+		}
 	}
 	close(ids)
 	_, out, _ := runCLI(t, dir, "keys", "list", "--keyring", kr, "--json")

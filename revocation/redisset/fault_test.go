@@ -70,7 +70,27 @@ func TestRedisKilled(t *testing.T) {
 			}
 		})
 	}
-	time.Sleep(100 * time.Millisecond)
+	stopRevokers := sync.OnceFunc(func() { close(stop); wg.Wait() })
+	defer stopRevokers() // when the test fails before they are stopped
+	// progress waits until the revokers have had n more revocations
+	// acknowledged, and fails the test if one of them stopped.
+	progress := func(n int, when string) {
+		t.Helper()
+		mu.Lock()
+		want := len(acked) + n
+		mu.Unlock()
+		if !waitFor(20*time.Second, func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			return len(acked) >= want || len(errs) > 0
+		}) {
+			t.Fatalf("waiting (20 s) for %d more acknowledged revocations %s: the revokers are stuck", n, when)
+		}
+		if len(errs) > 0 {
+			t.Fatalf("a revoker failed %s: %v", when, <-errs)
+		}
+	}
+	progress(50, "before the kill")
 	srv.kill()
 	t.Log("redis-server killed")
 	for range 100 {
@@ -84,12 +104,11 @@ func TestRedisKilled(t *testing.T) {
 	if a.Status().Pending == 0 || b.Status().Pending == 0 {
 		t.Errorf("nothing pending in the outboxes during the outage: A %+v, B %+v", a.Status(), b.Status())
 	}
-	time.Sleep(200 * time.Millisecond)
+	progress(50, "during the outage")
 	srv.restart()
 	t.Log("redis-server restarted")
-	time.Sleep(200 * time.Millisecond)
-	close(stop)
-	wg.Wait()
+	progress(50, "after the restart")
+	stopRevokers()
 	close(errs)
 	for err := range errs {
 		t.Fatal(err)

@@ -40,9 +40,12 @@ func TestOutboxKeptOnRefusal(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !waitFor(5*time.Second, func() bool { return s.Status().Rejected >= 1 }) {
-		t.Fatalf("no refused delivery: %+v", s.Status())
+		t.Fatalf("waiting (5 s) for a refused delivery: %+v", s.Status())
 	}
-	time.Sleep(500 * time.Millisecond) // more refused tries
+	// More refused tries (50 ms, then 100 ms apart) do not drop it either.
+	if !waitFor(10*time.Second, func() bool { return s.Status().Rejected >= 3 }) {
+		t.Fatalf("waiting (10 s) for two more refused deliveries: %+v", s.Status())
+	}
 	if st := s.Status(); st.Pending != 1 {
 		t.Fatalf("acknowledged revocation dropped from the outbox: %+v", st)
 	}
@@ -165,7 +168,11 @@ func TestStreamGapSmallRead(t *testing.T) {
 	}
 	// Freeze B's tailer (a GC pause, a long delivery, a slow step).
 	b.cancel()
-	<-b.done
+	select {
+	case <-b.done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("waiting (10 s) for B's tailer to return after its context was cancelled")
+	}
 	first := newID()
 	if err := a.RevokeSession(bg, first, time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)

@@ -133,14 +133,109 @@ func (s *redisServer) start() error {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 		err := c.Ping(ctx).Err()
-		cancel()
+		var pid string
 		if err == nil {
+			// The port was free when freePort looked; another process (a
+			// test of another package) may have taken it since, and this
+			// server then exits while that one answers: go on only when the
+			// answer is this process's.
+			pid, err = infoField(ctx, c, "server", "process_id")
+		}
+		cancel()
+		if err == nil && pid == strconv.Itoa(cmd.Process.Pid) {
 			return nil
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	s.kill()
-	return fmt.Errorf("redis-server on port %d did not answer within 10s", s.port)
+	return fmt.Errorf("redis-server pid %d on port %d did not answer within 10s", cmd.Process.Pid, s.port)
+}
+
+// infoField returns the value of field in the INFO section of the server
+// c is connected to, "" when the section has no such field.
+func infoField(ctx context.Context, c *redis.Client, section, field string) (string, error) {
+	info, err := c.Info(ctx, section).Result()
+	if err != nil {
+		return "", err
+	}
+	for line := range strings.Lines(info) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), field+":"); ok {
+			return v, nil
+		}
+	}
+	return "", nil
+}
+
+// infoInt is infoField for a number; a missing field is an error.
+func infoInt(ctx context.Context, c *redis.Client, section, field string) (int64, error) {
+	v, err := infoField(ctx, c, section, field)
+	if err != nil {
+		return 0, err
+	}
+	if v == "" {
+		return 0, fmt.Errorf("INFO %s has no %s", section, field)
+	}
+	return strconv.ParseInt(v, 10, 64)
+}
+
+// waitSynced waits until master lists every one of replicas as an online
+// replica (the initial sync done) and each replica, with its link to the
+// master up, has applied the replication stream at least up to the offset
+// the master reported once they were all online; it returns that offset.
+// Each stage is bounded (20 s) and fails the test saying what it waited for
+// and what it saw last.
+func waitSynced(t testing.TB, master *redisServer, replicas ...*redisServer) int64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(bg, 45*time.Second)
+	defer cancel()
+	mc := master.client()
+	var last string
+	if !waitFor(20*time.Second, func() bool {
+		info, err := mc.Info(ctx, "replication").Result()
+		if err != nil {
+			last = err.Error()
+			return false
+		}
+		for _, r := range replicas {
+			if !strings.Contains(info, "port="+strconv.Itoa(r.port)+",state=online,") {
+				last = info
+				return false
+			}
+		}
+		return true
+	}) {
+		t.Fatalf("waiting (20 s) for master %s to list replicas %v as online; last INFO replication:\n%s",
+			master.addr(), ports(replicas), last)
+	}
+	offset, err := infoInt(ctx, mc, "replication", "master_repl_offset")
+	if err != nil {
+		t.Fatalf("master %s: master_repl_offset: %v", master.addr(), err)
+	}
+	for _, r := range replicas {
+		rc := r.client()
+		if !waitFor(20*time.Second, func() bool {
+			link, err := infoField(ctx, rc, "replication", "master_link_status")
+			if err != nil || link != "up" {
+				last = fmt.Sprintf("master_link_status %q (%v)", link, err)
+				return false
+			}
+			got, err := infoInt(ctx, rc, "replication", "slave_repl_offset")
+			last = fmt.Sprintf("slave_repl_offset %d (%v)", got, err)
+			return err == nil && got >= offset
+		}) {
+			t.Fatalf("waiting (20 s) for replica %s to have its link to %s up and reach offset %d; last: %s",
+				r.addr(), master.addr(), offset, last)
+		}
+	}
+	return offset
+}
+
+func ports(servers []*redisServer) []int {
+	var ps []int
+	for _, s := range servers {
+		ps = append(ps, s.port)
+	}
+	return ps
 }
 
 func lastLines(b []byte, n int) string {
@@ -251,10 +346,13 @@ func newID() revocation.ID {
 
 var bg = context.Background()
 
-// waitFor polls cond every millisecond or so until it holds or timeout
-// passes, and reports whether it held.
+// waitFor polls cond until it holds or timeout passes, and reports whether
+// it held; the caller fails the test saying what it waited for. It polls
+// every millisecond at first, then less often (every 16 ms at most), so
+// that a long wait does not take the CPU from the servers it waits on.
 func waitFor(timeout time.Duration, cond func() bool) bool {
 	deadline := time.Now().Add(timeout)
+	pause := time.Millisecond
 	for {
 		if cond() {
 			return true
@@ -262,7 +360,8 @@ func waitFor(timeout time.Duration, cond func() bool) bool {
 		if time.Now().After(deadline) {
 			return false
 		}
-		time.Sleep(time.Millisecond)
+		time.Sleep(pause)
+		pause = min(2*pause, 16*time.Millisecond)
 	}
 }
 

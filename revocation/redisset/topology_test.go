@@ -10,12 +10,16 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"math/big"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -48,11 +52,13 @@ func TestCluster(t *testing.T) {
 	}
 	for _, n := range nodes {
 		c := n.client()
+		var last string
 		if !waitFor(20*time.Second, func() bool {
 			info, err := c.ClusterInfo(bg).Result()
+			last = fmt.Sprint(info, err)
 			return err == nil && strings.Contains(info, "cluster_state:ok")
 		}) {
-			t.Fatalf("cluster never reached state ok on %s", n.addr())
+			t.Fatalf("waiting (20 s) for cluster_state:ok on %s; last CLUSTER INFO:\n%s", n.addr(), last)
 		}
 	}
 
@@ -245,25 +251,12 @@ func TestSentinelFailover(t *testing.T) {
 	// next INFO round (10 s), so WaitReplicas 1 is met quickly.
 	replica := startRedis(t, "--replicaof", "127.0.0.1", itoa(master.port))
 	replica2 := startRedis(t, "--replicaof", "127.0.0.1", itoa(master.port))
-	rc := replica.client()
-	for _, r := range []*redisServer{replica, replica2} {
-		c := r.client()
-		if !waitFor(10*time.Second, func() bool {
-			info, err := c.Info(bg, "replication").Result()
-			return err == nil && strings.Contains(info, "master_link_status:up")
-		}) {
-			t.Fatal("a replica never synced")
-		}
-	}
+	synced := waitSynced(t, master, replica, replica2)
 	sentinel := startSentinel(t, "crumbmaster", master.addr())
 	sc := redis.NewSentinelClient(&redis.Options{Addr: sentinel.addr()})
 	defer sc.Close()
-	if !waitFor(10*time.Second, func() bool {
-		r, err := sc.Replicas(bg, "crumbmaster").Result()
-		return err == nil && len(r) == 2
-	}) {
-		t.Fatal("the sentinel never found the replica")
-	}
+	events := watchSentinel(t, sc)
+	waitSentinelReady(t, sc, events, "crumbmaster", master, synced, replica, replica2)
 
 	opts := func() Options {
 		o := testOptions(t, "")
@@ -278,27 +271,13 @@ func TestSentinelFailover(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !waitFor(5*time.Second, func() bool { return revokedOn(b, before) }) {
-		t.Fatal("B never saw A's revocation through Sentinel")
+		t.Fatal("B never saw A's revocation through Sentinel (5 s)")
 	}
 
-	if err := sc.Failover(bg, "crumbmaster").Err(); err != nil {
-		t.Fatalf("SENTINEL FAILOVER: %v", err)
-	}
-	var promoted *redisServer
-	if !waitFor(30*time.Second, func() bool {
-		addr, err := sc.GetMasterAddrByName(bg, "crumbmaster").Result()
-		if err != nil || len(addr) != 2 || addr[1] == itoa(master.port) {
-			return false
-		}
-		promoted = replica
-		if addr[1] == itoa(replica2.port) {
-			promoted = replica2
-		}
-		return true
-	}) {
-		t.Fatal("the sentinel never promoted a replica")
-	}
-	rc = promoted.client()
+	// Whether before has reached the replicas yet is left to chance: the
+	// case where it has not is the one the journal is for.
+	promoted := sentinelFailover(t, sc, events, "crumbmaster", master, synced, replica, replica2)
+	rc := promoted.client()
 	t0 := time.Now()
 	t.Log("failed over to", promoted.addr())
 	after := newID()
@@ -312,7 +291,7 @@ func TestSentinelFailover(t *testing.T) {
 	if !waitFor(40*time.Second, func() bool {
 		return revokedOn(b, after) && onNewMaster(before) && onNewMaster(after) && a.Status().Pending == 0
 	}) {
-		t.Fatalf("after the failover: B sees it %v, the new master has them %v %v; A %+v, B %+v",
+		t.Fatalf("waiting (40 s) after the failover for B to reject the new revocation, the new master to hold both and A's outbox to be empty: B sees it %v, the new master has them %v %v; A %+v, B %+v",
 			revokedOn(b, after), onNewMaster(before), onNewMaster(after), a.Status(), b.Status())
 	}
 	t.Logf("both revocations on the new master and seen by B %v after the failover (A resent %d)",
@@ -324,4 +303,223 @@ func TestSentinelFailover(t *testing.T) {
 			t.Errorf("a node started after the failover does not reject %x", id[:4])
 		}
 	}
+}
+
+// sentinelEvents collects what a sentinel publishes (+sdown, +switch-master,
+// -failover-abort-no-good-slave, …): failovers are judged by them, and a
+// failure shows them.
+type sentinelEvents struct {
+	mu  sync.Mutex
+	all []string // "channel: payload"
+}
+
+// watchSentinel subscribes to every event of the sentinel sc is connected
+// to, and returns once the subscription is in place.
+func watchSentinel(t *testing.T, sc *redis.SentinelClient) *sentinelEvents {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(bg, 10*time.Second)
+	defer cancel()
+	ps := sc.PSubscribe(ctx, "*")
+	if _, err := ps.Receive(ctx); err != nil {
+		ps.Close()
+		t.Fatalf("subscribing to the sentinel's events (10 s): %v", err)
+	}
+	ev := &sentinelEvents{}
+	ch := ps.Channel()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for m := range ch {
+			ev.mu.Lock()
+			ev.all = append(ev.all, m.Channel+": "+m.Payload)
+			ev.mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ps.Close()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Error("waiting (10 s) for the sentinel's event channel to close after PubSub.Close")
+		}
+	})
+	return ev
+}
+
+// aborts returns the failover aborts (-failover-abort-*) published.
+func (ev *sentinelEvents) aborts() []string {
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	var out []string
+	for _, e := range ev.all {
+		if strings.HasPrefix(e, "-failover-abort-") {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func (ev *sentinelEvents) String() string {
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	return strings.Join(ev.all, "\n")
+}
+
+// sentinelReady reports whether the sentinel would promote any of the
+// replicas of the master name at master now, and when not, why. The
+// conditions are those of sentinelSelectSlave in Redis's sentinel.c, read
+// from SENTINEL MASTER and SENTINEL REPLICAS, with a margin on each time:
+// the master is known at master, not down and not failing over; every one
+// of replicas is known, not down (s_down, o_down) nor disconnected, has
+// answered a PING within the last 3 s (Sentinel's limit: 5 s) and has a
+// non-zero priority; and the sentinel has an INFO from it of the last 20 s
+// (limit: 30 s; no INFO at all, right after discovery, is what makes
+// SENTINEL FAILOVER answer NOGOODSLAVE) that shows its link to master up
+// and its replication offset at least minOffset.
+func sentinelReady(ctx context.Context, sc *redis.SentinelClient, name string, master *redisServer, minOffset int64, replicas ...*redisServer) (bool, string) {
+	m, err := sc.Master(ctx, name).Result()
+	if err != nil {
+		return false, "SENTINEL MASTER: " + err.Error()
+	}
+	if addr := m["ip"] + ":" + m["port"]; addr != master.addr() {
+		return false, fmt.Sprintf("the sentinel has the master at %s, not %s", addr, master.addr())
+	}
+	if f := m["flags"]; hasFlag(f, "s_down", "o_down", "disconnected", "failover_in_progress") {
+		return false, "master flags " + f
+	}
+	rs, err := sc.Replicas(ctx, name).Result()
+	if err != nil {
+		return false, "SENTINEL REPLICAS: " + err.Error()
+	}
+	byAddr := map[string]map[string]string{}
+	for _, r := range rs {
+		byAddr[r["ip"]+":"+r["port"]] = r
+	}
+	for _, want := range replicas {
+		r, ok := byAddr[want.addr()]
+		if !ok {
+			return false, fmt.Sprintf("the sentinel knows %d replicas, not %s", len(rs), want.addr())
+		}
+		why := func(s string) (bool, string) { return false, fmt.Sprintf("replica %s: %s (%v)", want.addr(), s, r) }
+		num := func(k string) int64 {
+			n, err := strconv.ParseInt(r[k], 10, 64)
+			if err != nil {
+				return -1
+			}
+			return n
+		}
+		switch {
+		case hasFlag(r["flags"], "s_down", "o_down", "disconnected"):
+			return why("flags " + r["flags"])
+		case r["runid"] == "":
+			return why("no INFO yet")
+		case r["master-link-status"] != "ok":
+			return why("master-link-status " + r["master-link-status"])
+		case r["master-host"]+":"+r["master-port"] != master.addr():
+			return why("replicating " + r["master-host"] + ":" + r["master-port"])
+		case num("info-refresh") < 0 || num("info-refresh") > 20_000:
+			return why("info-refresh " + r["info-refresh"])
+		case num("last-ok-ping-reply") < 0 || num("last-ok-ping-reply") > 3_000:
+			return why("last-ok-ping-reply " + r["last-ok-ping-reply"])
+		case num("slave-priority") <= 0:
+			return why("slave-priority " + r["slave-priority"])
+		case num("slave-repl-offset") < minOffset:
+			return why(fmt.Sprintf("slave-repl-offset %s, below %d", r["slave-repl-offset"], minOffset))
+		}
+	}
+	return true, ""
+}
+
+func hasFlag(flags string, any ...string) bool {
+	for f := range strings.SplitSeq(flags, ",") {
+		if slices.Contains(any, f) {
+			return true
+		}
+	}
+	return false
+}
+
+// waitSentinelReady waits (at most 30 s: Sentinel sends INFO to a replica
+// every 10 s) until sentinelReady holds.
+func waitSentinelReady(t *testing.T, sc *redis.SentinelClient, events *sentinelEvents, name string, master *redisServer, minOffset int64, replicas ...*redisServer) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(bg, 40*time.Second)
+	defer cancel()
+	var why string
+	if !waitFor(30*time.Second, func() bool {
+		var ok bool
+		ok, why = sentinelReady(ctx, sc, name, master, minOffset, replicas...)
+		return ok
+	}) {
+		t.Fatalf("waiting (30 s) for the sentinel to be able to promote a replica of %s: %s\nsentinel events:\n%s", master.addr(), why, events)
+	}
+}
+
+// sentinelFailover has the sentinel fail the master name at master over to
+// one of replicas (SENTINEL FAILOVER), and returns the one it promoted once
+// the sentinel names it as the master. It asks only when sentinelReady
+// holds, and asks again, within 60 s and 10 tries, only when the sentinel
+// found no replica to promote after all (the answer NOGOODSLAVE, or the
+// event -failover-abort-no-good-slave): its view of the replicas can change
+// between the check and the request. Any other refusal or abort fails the
+// test, with the sentinel's events.
+func sentinelFailover(t *testing.T, sc *redis.SentinelClient, events *sentinelEvents, name string, master *redisServer, minOffset int64, replicas ...*redisServer) *redisServer {
+	t.Helper()
+	const total, tries = 60 * time.Second, 10
+	ctx, cancel := context.WithTimeout(bg, total+10*time.Second)
+	defer cancel()
+	deadline := time.Now().Add(total)
+	var why string
+	for try := 1; try <= tries && time.Now().Before(deadline); try++ {
+		if !waitFor(time.Until(deadline), func() bool {
+			var ok bool
+			ok, why = sentinelReady(ctx, sc, name, master, minOffset, replicas...)
+			return ok
+		}) {
+			break
+		}
+		abortsBefore := len(events.aborts())
+		err := sc.Failover(ctx, name).Err()
+		if err != nil && strings.HasPrefix(err.Error(), "NOGOODSLAVE") {
+			t.Logf("SENTINEL FAILOVER, try %d: %v; asking again", try, err)
+			time.Sleep(100 * time.Millisecond) // a sentinel timer tick
+			continue
+		}
+		if err != nil {
+			t.Fatalf("SENTINEL FAILOVER, try %d: %v\nsentinel events:\n%s", try, err, events)
+		}
+		// The failover runs; it ends with the sentinel naming the promoted
+		// replica (+switch-master), or with an abort event.
+		var now string
+		if !waitFor(time.Until(deadline), func() bool {
+			addr, err := sc.GetMasterAddrByName(ctx, name).Result()
+			if err != nil || len(addr) != 2 {
+				now = fmt.Sprintf("%v (%v)", addr, err)
+				return false
+			}
+			now = addr[0] + ":" + addr[1]
+			return now != master.addr() || len(events.aborts()) > abortsBefore
+		}) {
+			t.Fatalf("waiting (%v in all) for the sentinel to name a replica of %s as the master after SENTINEL FAILOVER: it names %s\nsentinel events:\n%s",
+				total, master.addr(), now, events)
+		}
+		if now != master.addr() {
+			for _, r := range replicas {
+				if now == r.addr() {
+					return r
+				}
+			}
+			t.Fatalf("the sentinel promoted %s, which is none of the replicas %v\nsentinel events:\n%s", now, ports(replicas), events)
+		}
+		aborts := events.aborts()[abortsBefore:]
+		for _, a := range aborts {
+			if !strings.HasPrefix(a, "-failover-abort-no-good-slave: ") {
+				t.Fatalf("the failover aborted: %v\nsentinel events:\n%s", aborts, events)
+			}
+		}
+		t.Logf("the failover, try %d, found no replica to promote (%v); asking again", try, aborts)
+	}
+	t.Fatalf("no failover of %s within %v and %d tries; last reason the sentinel could not promote: %s\nsentinel events:\n%s",
+		master.addr(), total, tries, why, events)
+	return nil
 }
