@@ -68,6 +68,7 @@ func client(t *testing.T, srv *httptest.Server) *http.Client {
 	}
 	c := *srv.Client()
 	c.Jar = jar
+	c.Timeout = 10 * time.Second // no request of these tests may hang the suite
 	return &c
 }
 
@@ -138,11 +139,20 @@ func TestServerSentEvents(t *testing.T) {
 		if err := rc.Flush(); err != nil {
 			t.Error(err)
 		}
-		<-next // the client has the first event and the cookie
+		select { // the client has the first event and the cookie
+		case <-next:
+		case <-r.Context().Done():
+			return
+		case <-time.After(10 * time.Second):
+			t.Error("waiting (10 s) for the client to read the first event")
+			return
+		}
 		fmt.Fprint(w, "data: 2\n\n")
 		rc.Flush()
 	})))
 	defer srv.Close()
+	release := sync.OnceFunc(func() { close(next) })
+	defer release() // before srv.Close, which waits for the handler
 	c := client(t, srv)
 	resp, err := c.Get(srv.URL)
 	if err != nil {
@@ -156,7 +166,7 @@ func TestServerSentEvents(t *testing.T) {
 	if line, _ := br.ReadString('\n'); line != "data: 1\n" {
 		t.Fatalf("first event %q", line)
 	}
-	close(next)
+	release()
 	rest, _ := io.ReadAll(br)
 	if string(rest) != "\ndata: 2\n\n" {
 		t.Fatalf("rest %q", rest)

@@ -279,10 +279,10 @@ func run(c testCase, workers int, warmup, duration time.Duration) (result, error
 			if c.cookie != "" {
 				req.Header.Set("Cookie", c.cookie)
 			}
-			for {
+			for i := 0; ; i++ {
 				t0 := time.Now()
-				if !t0.Before(end) {
-					break
+				if i > 0 && !t0.Before(end) {
+					break // every worker makes at least one request, however loaded the machine
 				}
 				resp, err := client.Do(req)
 				if err == nil {
