@@ -1,6 +1,7 @@
 package keyring
 
 import (
+	"context"
 	"crypto/fips140"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/chacha20poly1305"
 )
@@ -158,7 +160,9 @@ func TestNewRingFIPSOnly(t *testing.T) {
 	if fips140.Enforced() {
 		t.Skip("already in FIPS 140-only mode; the child would be the same process")
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestNewRingFIPSOnly$", "-test.count=1", "-test.v")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // the child cannot hang the suite
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestNewRingFIPSOnly$", "-test.count=1", "-test.v")
 	cmd.Env = append(os.Environ(), "GODEBUG=fips140=only", fipsChildEnv+"=1")
 	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), fipsChildOK) {
