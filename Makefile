@@ -59,6 +59,7 @@ bench:
 	  $(BENCH) -bench 'CreateRead|Read' ./cookie && \
 	  $(BENCH) -bench 'Middleware' ./middleware && \
 	  $(BENCH) -bench 'Check$$|Revoke' ./revocation && \
+	  $(GO) test -run '^$$' -benchmem -count 3 -benchtime 1x -bench 'Flood' ./revocation && \
 	  CRUMB_REQUIRE_DEPS=1 $(BENCH) -bench 'Check|RevokeSession' ./revocation/redisset && \
 	  (cd bench && $(BENCH) -bench . ./...) && \
 	  (cd bench && LOADTEST_DURATION=$(LOADTEST_DURATION) $(GO) run ./cmd/loadtest -rounds $(LOADROUNDS)); } | tee bench.txt

@@ -132,7 +132,11 @@ func main() {
 		flat = "met"
 	}
 	p("| revocation check flat from 1 to 10⁶ entries | %.0f ns → %.0f ns, 0 allocations: one map lookup at every size; the time rises because a 10⁶-entry table (~45 MB) no longer fits in the CPU caches | %s |", check1, check1e6, flat)
-	p("| revocation set ≤ 64 bytes per entry at 10⁶ entries | %.1f bytes | %s |", perEntry, verdict(perEntry <= 64))
+	many := get("Flood/1e5-accounts-10-logouts", "MB") * 1e6 / get("Flood/1e5-accounts-10-logouts", "entries")
+	p("| revocation set ≤ 64 bytes per entry at 10⁶ entries | %.1f bytes with one subject per entry, %.1f with ten: the per-subject index that bounds the set (see Bounds) costs 16–20 bytes an entry and about 100 a subject | %s |",
+		perEntry, many, verdict(perEntry <= 64))
+	oneMax := get("Flood/one-account-1e6-logouts", "max-entries")
+	p("| one account cannot grow the set: ≤ 32 + 1 entries after 10⁶ logouts (issue 12) | %.0f at most | %s |", oneMax, verdict(oneMax <= 33))
 	p("| ~1 KB session's cookie ≤ 45%% of gorilla gob's | %.0f%% | %s |", 100*size1k, verdict(size1k <= 0.45))
 	p("| ~6 KB OIDC session in one cookie (≤ 4096 bytes with its name) | %.0f characters, built-in dictionary | %s |", large, verdict(int(large)+len("session=") <= 4096))
 	mw := func(who string) float64 { return get("Middleware/"+who, "ns/op") }
@@ -256,6 +260,23 @@ func main() {
 	p("|---|---|")
 	for _, m := range []string{"memory", "durable", "durable-parallel"} {
 		p("| %s | %s |", m, ns(get("Revoke/"+m, "ns/op")))
+	}
+	p("")
+	p("### Bounds")
+	p("")
+	p("`BenchmarkFlood`: what floods leave in an in-memory `revocation.Local` with the defaults (capacity 10⁶, 32 entries per subject):")
+	p("the entries at the end and at most during the flood, the live heap they take after a GC, and the time per revocation. The")
+	p("sessions' created-at advance at 2,750 a second, the rate one client reached against the demo. Sessions without a subject add")
+	p("nothing at all (they are not revocable: see the package documentation), so no row is needed for them.")
+	p("")
+	p("| flood | entries at the end | at most | memory | per revocation |")
+	p("|---|---|---|---|---|")
+	for _, c := range []struct{ name, what string }{
+		{"one-account-1e6-logouts", "10⁶ logouts (or re-logins) by one account"},
+		{"1e5-accounts-10-logouts", "10⁵ accounts × 10 logouts each"},
+	} {
+		n := "Flood/" + c.name
+		p("| %s | %.0f | %.0f | %.1f MB | %s |", c.what, get(n, "entries"), get(n, "max-entries"), get(n, "MB"), ns(get(n, "ns/revocation")))
 	}
 	p("")
 	p("## Revocation set on Redis (package revocation/redisset)")
