@@ -91,6 +91,35 @@ func BenchmarkCheckParallel(b *testing.B) {
 	})
 }
 
+// BenchmarkCheckSubject is a miss for a token with a subject once the set
+// holds subject entries (RevokeSubject, or any collapse): Check then hashes
+// the subject and takes the subject map's read lock on every call, serial
+// and from every CPU.
+func BenchmarkCheckSubject(b *testing.B) {
+	l := newMem(b, LocalOptions{})
+	now := time.Now()
+	for i := range 1000 {
+		must(b, l.RevokeSubject(ctx, fmt.Sprint("user-", i), now.Add(-time.Hour), now.Add(time.Hour)))
+	}
+	q := Query{ID: testID(1), Subject: "someone@example.com", Created: now.Add(-time.Minute), Issued: now}
+	b.Run("serial", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if v, _ := l.Check(ctx, q, now); v != NotRevoked {
+				b.Fatal(v)
+			}
+		}
+	})
+	b.Run("parallel", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				l.Check(ctx, q, now)
+			}
+		})
+	})
+}
+
 // BenchmarkRevoke measures RevokeSession of fresh IDs: in memory, durable
 // from one goroutine (each call waits for its own fsync), and durable from
 // many goroutines (group commit shares the fsyncs).

@@ -5,6 +5,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/crumbhq/crumb/revocation/internal/table"
 )
 
 // TestConcurrentUse revokes, checks and prunes from many goroutines at once
@@ -122,4 +124,74 @@ func TestConcurrentUse(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestConcurrentFewSubjects: two durable Locals on one log revoke
+// concurrently for a few subjects, so that both collapse the same subjects
+// while reading each other's records (run it with -race). Every
+// acknowledged revocation must be in force in both, and after a reopen,
+// where no subject may hold more than the bound.
+func TestConcurrentFewSubjects(t *testing.T) {
+	if !durableSupported {
+		t.Skip("durable mode needs a unix system")
+	}
+	const perSubject = 8
+	path := logPath(t)
+	open := func() *Local {
+		l, err := NewLocal(LocalOptions{Path: path, MaxPerSubject: perSubject, PruneInterval: -1, PollInterval: 10 * time.Millisecond, Logger: quiet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	locals := []*Local{open(), open()}
+	subjects := []string{"ada", "grace", "alan"}
+	t0 := time.Now()
+	later := t0.Add(time.Hour)
+	const writers, each = 8, 150
+	acked := make([][]revoked, writers)
+	var wg sync.WaitGroup
+	for w := range writers {
+		l := locals[w%2]
+		ids := newIDs(uint64(300 + w))
+		wg.Go(func() {
+			for i := range each {
+				s := Session{ID: ids.next(), Subject: subjects[(w+i)%len(subjects)], Created: t0.Add(time.Duration(i) * time.Second)}
+				q := Query{ID: s.ID, Subject: s.Subject, Created: s.Created, Issued: s.Created}
+				var err error
+				want := SessionRevoked
+				if i%3 == 0 {
+					want = TokenRevoked
+					err = l.RevokeIssuedBefore(ctx, s, s.Created.Add(time.Second), t0, later)
+				} else {
+					err = l.RevokeSession(ctx, s, later)
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				acked[w] = append(acked[w], revoked{q, want})
+			}
+		})
+	}
+	wg.Wait()
+	var all []revoked
+	for _, rs := range acked {
+		all = append(all, rs...)
+	}
+	for _, l := range locals {
+		for _, r := range all {
+			waitFor(t, "every revocation to reach both Locals", propagation, func() bool { return check(t, l, r.q, t0) != NotRevoked })
+		}
+		must(t, l.Close())
+	}
+	l := open()
+	defer l.Close()
+	wantRevoked(t, l, all, t0)
+	for _, s := range subjects {
+		if n := l.t.Owned(table.KeyOf(s)); n > perSubject {
+			t.Errorf("after reopening, %s owns %d entries, bound %d", s, n, perSubject)
+		}
+	}
+	t.Logf("%d revocations for %d subjects from two Locals: %+v", len(all), len(subjects), l.Stats())
 }

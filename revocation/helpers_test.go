@@ -16,6 +16,10 @@ import (
 
 var ctx = context.Background()
 
+// propagation bounds how long a revocation may take to reach another Local
+// on the same log: a few poll intervals of 250 ms.
+const propagation = time.Second
+
 // quiet is a logger that drops everything, for tests that do not look at
 // the log.
 var quiet = slog.New(slog.DiscardHandler)
@@ -148,3 +152,28 @@ func sess(id ID) Session {
 
 // subjectOf is the subject sess gives id.
 func subjectOf(id ID) string { return fmt.Sprintf("user-%x", id) }
+
+// waitFor waits until cond holds, looking every millisecond for at most
+// within, and fails the test naming what it waited for otherwise. It
+// returns how long it waited.
+func waitFor(t testing.TB, what string, within time.Duration, cond func() bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for !cond() {
+		if time.Since(start) > within {
+			t.Fatalf("waited %v for %s", within, what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return time.Since(start)
+}
+
+// waitRevoked waits at most within until l reports q revoked, as a
+// revocation made by another Local on the same log reaches l, and returns
+// how long that took.
+func waitRevoked(t testing.TB, l *Local, q Query, within time.Duration) time.Duration {
+	t.Helper()
+	return waitFor(t, fmt.Sprintf("the revocation of %x… to reach this Local", q.ID[:4]), within, func() bool {
+		return check(t, l, q, time.Now()) != NotRevoked
+	})
+}

@@ -288,14 +288,14 @@ func (l *Local) acknowledge(w *writes) error {
 
 // enforce collapses the subjects over their bound and applies the
 // capacity after states were loaded from the log, and makes the result
-// durable.
+// durable. It is not a revocation: Stats.Revoked does not count it.
 func (l *Local) enforce() error {
 	w := l.writes()
 	l.t.Enforce(secs(time.Now()), w.emit)
-	if w.seq == 0 && w.err == nil {
-		return nil
+	if w.err != nil || w.seq == 0 {
+		return w.err
 	}
-	return l.acknowledge(w)
+	return l.log.commit(w.seq)
 }
 
 // Check implements Set. It takes one shard's read lock, makes one map

@@ -22,3 +22,4 @@ func openLockFile(string) (*os.File, error)                   { return nil, errN
 func flockWait(*os.File, int, time.Duration) error            { return errNoDurable }
 func funlock(*os.File)                                        {}
 func openLogFile(string, bool) (*os.File, os.FileInfo, error) { return nil, nil, errNoDurable }
+func checkLogPath(string) error                               { return errNoDurable }

@@ -91,6 +91,18 @@ func openLogFile(path string, create bool) (*os.File, os.FileInfo, error) {
 	return f, fi, nil
 }
 
+// checkLogPath refuses a log path that exists and is not a regular file,
+// before anything is created beside it: openLog would otherwise create the
+// lock file first — in /dev, for a device — or fail to create it there
+// with an error that does not say what is wrong.
+func checkLogPath(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().IsRegular() {
+		return nil // missing (created later) or regular; openLogFile checks again
+	}
+	return fmt.Errorf("%w: %s is a %s, not a regular file; it was left untouched", ErrCorrupt, path, fileType(fi.Mode()))
+}
+
 // fileType names the type of a file that is not a regular one.
 func fileType(m os.FileMode) string {
 	switch {

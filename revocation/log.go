@@ -373,6 +373,9 @@ func (l *Local) load(r *record, now uint32) {
 // openLog opens (or creates) the log at path and replays it into l, then
 // rewrites it if replay found damage or an older version.
 func (l *Local) openLog(path string) error {
+	if err := checkLogPath(path); err != nil {
+		return err
+	}
 	lock, err := openLockFile(path + ".lock")
 	if err != nil {
 		return err

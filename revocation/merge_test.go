@@ -60,8 +60,8 @@ func TestStaleTokenNeverRegainsValidity(t *testing.T) {
 
 		c := Query{ID: id, Issued: time.Now()}
 		must(t, l.RevokeIssuedBefore(ctx, sess(id), c.Issued, time.Now().Add(grace), until)) // B → C
-		wantVerdict(t, l, a, time.Now(), TokenRevoked)                                 // stays revoked
-		wantVerdict(t, l, b, time.Now(), NotRevoked)                                   // B's grace window
+		wantVerdict(t, l, a, time.Now(), TokenRevoked)                                       // stays revoked
+		wantVerdict(t, l, b, time.Now(), NotRevoked)                                         // B's grace window
 		wantVerdict(t, l, c, time.Now(), NotRevoked)
 		time.Sleep(grace)
 		wantVerdict(t, l, a, time.Now(), TokenRevoked)

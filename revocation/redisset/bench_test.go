@@ -84,7 +84,7 @@ func BenchmarkRevokeSession(b *testing.B) {
 	b.Run("serial", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if err := s.RevokeSession(bg, newID(), until); err != nil {
+			if err := s.RevokeSession(bg, session(newID()), until); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -93,7 +93,7 @@ func BenchmarkRevokeSession(b *testing.B) {
 		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
-				if err := s.RevokeSession(bg, newID(), until); err != nil {
+				if err := s.RevokeSession(bg, session(newID()), until); err != nil {
 					b.Fatal(err)
 				}
 			}

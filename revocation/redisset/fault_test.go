@@ -338,7 +338,7 @@ func TestEvictionPolicy(t *testing.T) {
 	if !strings.Contains(logs.String(), "cannot check") {
 		t.Errorf("CONFIG disabled: no warning in %q", logs.String())
 	}
-	if err := s.RevokeSession(bg, newID(), time.Now().Add(time.Hour)); err != nil {
+	if err := s.RevokeSession(bg, session(newID()), time.Now().Add(time.Hour)); err != nil {
 		t.Error(err)
 	}
 }

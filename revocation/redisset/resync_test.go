@@ -213,12 +213,12 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 			t.Fatal(err)
 		}
 		sets = append(sets, s)
-		if err := s.RevokeSession(bg, newID(), time.Now().Add(time.Hour)); err != nil {
+		if err := s.RevokeSession(bg, session(newID()), time.Now().Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	srv.kill()
-	if err := sets[0].RevokeSession(bg, newID(), time.Now().Add(time.Hour)); err != nil {
+	if err := sets[0].RevokeSession(bg, session(newID()), time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	t0 := time.Now()

@@ -142,7 +142,7 @@ func TestWaitReplicasDefaultTimeouts(t *testing.T) {
 	o.Logger = testLogger(t)
 	s := newSet(t, o)
 	// No replica: the revocation is acknowledged through the outbox.
-	if err := s.RevokeSession(bg, newID(), time.Now().Add(time.Hour)); err != nil {
+	if err := s.RevokeSession(bg, session(newID()), time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if st := s.Status(); st.Pending != 1 {
@@ -178,7 +178,7 @@ func TestStreamGapSmallRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 400 {
-		if err := a.RevokeSession(bg, newID(), time.Now().Add(time.Hour)); err != nil {
+		if err := a.RevokeSession(bg, session(newID()), time.Now().Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 	}

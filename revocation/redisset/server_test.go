@@ -365,8 +365,23 @@ func waitFor(timeout time.Duration, cond func() bool) bool {
 	}
 }
 
-// revokedOn reports whether the session id is revoked on s now.
+// session returns the revocation.Session of id for the tests that are not
+// about the per-subject bound: a subject of its own, so that nothing is
+// ever collapsed, and created now.
+func session(id revocation.ID) revocation.Session {
+	return revocation.Session{ID: id, Subject: "subject-" + hexID(id), Created: time.Now()}
+}
+
+// revokedOn reports whether the session id is revoked on s now by its own
+// session entry.
 func revokedOn(s revocation.Set, id revocation.ID) bool {
 	v, _ := s.Check(bg, revocation.Query{ID: id, Issued: time.Now(), Created: time.Now()}, time.Now())
 	return v == revocation.SessionRevoked
+}
+
+// rejects reports whether s rejects the session rs now, by any verdict
+// (its session entry, or its subject's entry after a collapse).
+func rejects(s revocation.Set, rs revocation.Session) bool {
+	v, _ := s.Check(bg, revocation.Query{ID: rs.ID, Subject: rs.Subject, Created: rs.Created, Issued: time.Now()}, time.Now())
+	return v != revocation.NotRevoked
 }

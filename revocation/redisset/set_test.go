@@ -189,7 +189,7 @@ func TestNodeRestart(t *testing.T) {
 	if err := b.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.RevokeSession(bg, newID(), time.Now().Add(time.Hour)); !errors.Is(err, revocation.ErrClosed) {
+	if err := b.RevokeSession(bg, session(newID()), time.Now().Add(time.Hour)); !errors.Is(err, revocation.ErrClosed) {
 		t.Errorf("RevokeSession after Close: %v, want ErrClosed", err)
 	}
 	if !revokedOn(b, ids[0]) {

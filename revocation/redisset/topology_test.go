@@ -145,7 +145,7 @@ func TestTLSAndACL(t *testing.T) {
 	}
 	o.Logger = logs.logger()
 	s := newSet(t, o)
-	if err := s.RevokeSession(bg, newID(), time.Now().Add(time.Hour)); err != nil {
+	if err := s.RevokeSession(bg, session(newID()), time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Health(bg); err != nil {

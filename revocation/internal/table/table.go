@@ -26,6 +26,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // ID is a 128-bit session ID.
@@ -40,7 +41,12 @@ type Key = [sha256.Size]byte
 var NoKey Key
 
 // KeyOf returns the Key of subject.
-func KeyOf(subject string) Key { return sha256.Sum256([]byte(subject)) }
+func KeyOf(subject string) Key {
+	// Hash the string's bytes where they are: converting it to a []byte
+	// would allocate a copy of any subject longer than 32 bytes, on every
+	// Check once the table holds a subject entry. Sum256 only reads them.
+	return sha256.Sum256(unsafe.Slice(unsafe.StringData(subject), len(subject)))
+}
 
 // numShards spreads session IDs (and subjects) over locks: IDs are random,
 // so their first byte spreads them evenly.
@@ -491,8 +497,9 @@ func (t *Table[T]) until(id ID) (uint32, bool) {
 
 // collapse replaces the entries of key by one subject entry revoking every
 // session of the subject created up to the newest of them, for as long as
-// the longest of them. Called with os locked. It reports whether it
-// changed anything.
+// the longest of them (expired entries are dropped and count for
+// nothing). Called with os locked. It reports whether it collapsed any live
+// entry.
 func (t *Table[T]) collapse(os *ownerShard, key Key, now uint32, emit Emit[T]) bool {
 	if key == NoKey {
 		return false
@@ -508,22 +515,23 @@ func (t *Table[T]) collapse(os *ownerShard, key Key, now uint32, emit Emit[T]) b
 		e.Before = max(e.Before, o.created+1)
 		e.Until = max(e.Until, u)
 	}
-	if live == 0 {
-		delete(os.m, key)
-		return false
+	if live > 0 {
+		t.subjMu.Lock()
+		old, had := t.subjects[key]
+		next := old.merge(e)
+		t.subjects[key] = next
+		if !had {
+			t.nSubjects.Add(1)
+			t.entries.Add(1)
+		}
+		t.subjMu.Unlock()
+		if emit != nil && next != old {
+			emit(&Change[T]{Kind: KindSubject, Key: key, Subject: next})
+		}
 	}
-	t.subjMu.Lock()
-	old, had := t.subjects[key]
-	next := old.merge(e)
-	t.subjects[key] = next
-	if !had {
-		t.nSubjects.Add(1)
-		t.entries.Add(1)
-	}
-	t.subjMu.Unlock()
-	if emit != nil && next != old {
-		emit(&Change[T]{Kind: KindSubject, Key: key, Subject: next})
-	}
+	// The expired entries go too, even when nothing was live: left in the
+	// maps without their list, one revoked again before Prune would be an
+	// entry no list holds — unbounded, and missing from Each's snapshot.
 	for _, o := range os.m[key] {
 		sh := t.shard(o.id)
 		sh.mu.Lock()
@@ -531,6 +539,9 @@ func (t *Table[T]) collapse(os *ownerShard, key Key, now uint32, emit Emit[T]) b
 		sh.mu.Unlock()
 	}
 	delete(os.m, key)
+	if live == 0 {
+		return false
+	}
 	t.collapses.Add(1)
 	return true
 }
