@@ -116,20 +116,15 @@ func (l *Local) writeSnapshot(f *os.File, write func(*os.File, []byte) (int, err
 	buf := logHeader()
 	var size int64
 	var err error
-	flush := func() {
-		if err == nil && len(buf) > 0 {
-			var n int
-			n, err = write(f, buf)
-			size += int64(n)
-		}
-		buf = buf[:0]
+	// The records are gathered first and written after: no lock of the
+	// table is held during I/O, so a slow disk never stalls Check.
+	l.t.Each(func(r *record) { buf = appendRecord(buf, r) })
+	for len(buf) > 0 && err == nil {
+		n := min(len(buf), 1<<20)
+		var w int
+		w, err = write(f, buf[:n])
+		size += int64(w)
+		buf = buf[n:]
 	}
-	l.t.Each(func(r *record) {
-		buf = appendRecord(buf, r)
-		if len(buf) >= 64<<10 {
-			flush()
-		}
-	})
-	flush()
 	return size, err
 }

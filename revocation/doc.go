@@ -151,8 +151,13 @@
 // lock shared. A revocation made by one is thus in force in the others
 // within about a quarter of a second. A compaction by one replaces the
 // file; the others notice (its inode changed) and read the new one whole.
-// Processes of crumb 0.1 locked the log for as long as they ran: a newer
-// process waits up to 30 seconds for the lock, then fails with ErrLocked.
+// A process that cannot read the others' appends (it cannot have the lock
+// within a poll, or the read fails) keeps enforcing its own revocations and
+// reports the others' as missed: Health wraps ErrDegraded until a poll
+// succeeds. Processes of crumb 0.1 locked the log for as long as they ran:
+// a newer process waits up to 30 seconds for the lock to open the log or
+// write to it, then fails with ErrLocked. Anyone who can open the lock file
+// can hold it: keep the log's directory private to the application.
 //
 // # Failures
 //
@@ -170,12 +175,18 @@
 // A failed write or fsync (a full disk, an I/O error) fails the revocations
 // of its batch: they apply in memory but are not acknowledged, and Health
 // reports the failure. After a failed fsync the file's contents are
-// unknown, so the log is not trusted again: the next batch, no sooner than a
-// second later, and the background goroutine every PollInterval, rewrite
-// the whole log from memory — which holds every revocation, those that
-// failed included — to a new file, fsync it and rename it into place. As
-// soon as the disk takes writes again the log recovers, without a restart
-// (Stats.Recoveries counts it), and nothing acknowledged was ever lost.
+// unknown, so the log is not trusted again: the next batch, and the
+// background goroutine, rewrite the whole log from memory — which holds
+// every revocation, those that failed included — to a new file, fsync it
+// and rename it into place, one second after the failure, then after 2, 4
+// and at most 10 seconds while it keeps failing (each attempt writes the
+// whole log). As soon as the disk takes writes again the log recovers,
+// without a restart (Stats.Recoveries counts it), and nothing acknowledged
+// was ever lost. A log removed or emptied by something else (an operator,
+// a log rotation) is rewritten the same way. A log that needs rewriting at
+// open — damaged, or of version 1 — on a full disk does not keep the
+// application from starting: its revocations are enforced, and the log is
+// rewritten when the disk allows.
 //
 // Compaction is that same rewrite, one record per live entry: pruning
 // triggers it when the log is more than twice the size its live entries

@@ -27,6 +27,11 @@ var (
 	// authority, so it needs no revocation (see the package doc).
 	ErrBadSubject = errors.New("revocation: subject must be 1 to 1024 bytes")
 
+	// ErrBadSession reports a session revocation without the session's
+	// created-at: a collapse of the subject's entries revokes sessions by
+	// their created-at, so without it the revocation could be lost.
+	ErrBadSession = errors.New("revocation: a session revocation needs the session's created-at")
+
 	// ErrDegraded is wrapped by Health when the set acknowledges and
 	// enforces revocations but under conditions an operator should know
 	// about: it is near its capacity and collapses subjects' entries to

@@ -17,7 +17,8 @@ import (
 // Defaults of LocalOptions.
 const (
 	// DefaultMaxEntries is the default capacity of a Local: one million
-	// entries, about 75 MB of memory.
+	// entries, 70 to 200 MB of memory depending on how many entries each
+	// subject holds (see the package doc).
 	DefaultMaxEntries = 1_000_000
 	// DefaultMaxPerSubject is the default number of session and
 	// issued-before entries one subject may hold. A person signing in and
@@ -167,18 +168,18 @@ func (l *Local) capacityReached(subjects, entries int) {
 		"collapsed_subjects", subjects, "entries", entries, "capacity", capacity)
 }
 
-// keyOf validates a session revocation's subject and returns its key.
-func keyOf(subject string) (table.Key, error) {
-	if subject == "" || len(subject) > MaxSubjectLen {
-		return table.Key{}, fmt.Errorf("%w: a session revocation needs the session's subject; a session without one carries no authority and needs no revocation", ErrBadSubject)
+// keyOf validates a session revocation and returns its subject's key.
+func keyOf(s Session) (table.Key, error) {
+	if err := s.Validate(); err != nil {
+		return table.Key{}, err
 	}
-	return table.KeyOf(subject), nil
+	return table.KeyOf(s.Subject), nil
 }
 
 // RevokeSession implements Set. ctx is not consulted: a revocation is short
 // (at most one shared fsync) and is never abandoned half way.
 func (l *Local) RevokeSession(_ context.Context, s Session, until time.Time) error {
-	key, err := keyOf(s.Subject)
+	key, err := keyOf(s)
 	if err != nil {
 		return err
 	}
@@ -200,7 +201,7 @@ func (l *Local) RevokeSession(_ context.Context, s Session, until time.Time) err
 // clock and before (the new token's issued-at), so that a caller with its
 // own clock sees the same merge as it would with the system clock.
 func (l *Local) RevokeIssuedBefore(_ context.Context, s Session, before, effective, until time.Time) error {
-	key, err := keyOf(s.Subject)
+	key, err := keyOf(s)
 	if err != nil {
 		return err
 	}

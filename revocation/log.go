@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -23,9 +24,18 @@ const (
 	// log's lock.
 	lockWait = 30 * time.Second
 	// retryDelay is the least time between two attempts to recover a log
-	// whose write failed.
-	retryDelay = time.Second
+	// whose write failed; it doubles after each failed attempt, up to
+	// maxRetryDelay, since each attempt rewrites the whole log.
+	retryDelay    = time.Second
+	maxRetryDelay = 10 * time.Second
+	// pollLockWait bounds how long a poll waits for the lock: a poll that
+	// cannot have it tries again at the next one.
+	pollLockWait = 2 * time.Second
 )
+
+// errLogGone reports a log that something else removed or emptied (a log
+// rotation, an operator): the next write rewrites it from memory.
+var errLogGone = errors.New("the log file was removed or emptied by something other than crumb")
 
 // wal is the durable append-only log with group commit, shared by every
 // process that opens the same path.
@@ -70,6 +80,8 @@ type wal struct {
 	busy       bool        // a leader, a compaction or a read has the file
 	broken     error       // the last write failed: the next one rewrites the log
 	retryAt    time.Time   // no recovery before this
+	retryWait  time.Duration
+	followErr  error // why the last poll could not read the other processes' appends
 	closed     bool
 
 	size        atomic.Int64 // bytes in the file, header included
@@ -139,16 +151,21 @@ func (w *wal) lead(compact bool) error {
 	if broken != nil && early {
 		err = broken // not yet: fail at once rather than rewrite the log for every call
 	} else {
-		err = w.locked(lockExclusive, func() error {
-			if _, err := w.follow(); err != nil {
+		err = w.locked(lockExclusive, w.lockWait, func() error {
+			_, err := w.follow()
+			gone := errors.Is(err, errLogGone)
+			if err != nil && !gone {
 				return err
 			}
-			if broken == nil && !compact {
+			if gone {
+				w.set.logger.Warn("revocation: the log was removed or emptied by something else; rewriting it from memory", "path", w.path)
+			}
+			if broken == nil && !compact && !gone {
 				return w.appendBatch(buf)
 			}
-			err := w.rewrite(buf)
+			err = w.rewrite(buf)
 			var renamed *renamedError
-			if err == nil || broken != nil || errors.As(err, &renamed) {
+			if err == nil || broken != nil || gone || errors.As(err, &renamed) {
 				return err
 			}
 			compactErr = err // the old log is intact: append to it
@@ -162,12 +179,16 @@ func (w *wal) lead(compact bool) error {
 		w.failedUpto = max(w.failedUpto, upto)
 		w.failure = fmt.Errorf("revocation: durable log %s: the revocation applies in memory but was not written: %w", w.path, err)
 		if w.broken == nil {
-			w.set.logger.Error("revocation: writing the durable log failed; revocations apply in memory but are not acknowledged until the log is written again (retried every second)",
+			w.set.logger.Error("revocation: writing the durable log failed; revocations apply in memory but are not acknowledged until the log is written again (retried every 1 to 10 seconds)",
 				"path", w.path, "err", err)
 		}
 		w.broken = err
-		w.retryAt = time.Now().Add(retryDelay)
+		if !early {
+			w.retryWait = min(max(2*w.retryWait, retryDelay), maxRetryDelay)
+			w.retryAt = time.Now().Add(w.retryWait)
+		}
 	} else {
+		w.retryWait = 0
 		w.durableSeq = max(w.durableSeq, upto)
 		if broken != nil {
 			w.broken = nil
@@ -192,9 +213,10 @@ func (w *wal) idle() bool {
 	return !w.closed
 }
 
-// locked runs fn holding the lock file's flock how.
-func (w *wal) locked(how int, fn func() error) error {
-	if err := flockWait(w.lock, how, w.lockWait); err != nil {
+// locked runs fn holding the lock file's flock how, waiting up to wait for
+// it.
+func (w *wal) locked(how int, wait time.Duration, fn func() error) error {
+	if err := flockWait(w.lock, how, wait); err != nil {
 		return err
 	}
 	defer funlock(w.lock)
@@ -207,15 +229,25 @@ func (w *wal) locked(how int, fn func() error) error {
 // how many records it applied. Called with the file busy and a flock held.
 func (w *wal) follow() (int, error) {
 	fi, err := os.Stat(w.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, errLogGone
+	}
 	if err != nil {
 		return 0, fmt.Errorf("checking the log: %w", err)
 	}
 	if !os.SameFile(fi, w.info) || fi.Size() < w.readOff {
 		f, fi, err := openLogFile(w.path, false)
+		if errors.Is(err, fs.ErrNotExist) {
+			return 0, errLogGone
+		}
 		if err != nil {
 			return 0, err
 		}
 		data, err := io.ReadAll(f)
+		if err == nil && len(data) < headerSize {
+			f.Close()
+			return 0, errLogGone
+		}
 		v := headerVersion(data)
 		if err == nil && v == 0 {
 			err = fmt.Errorf("%w: %s was replaced by a file that is not a revocation log", ErrCorrupt, w.path)
@@ -281,10 +313,13 @@ func (w *wal) appendBatch(buf []byte) error {
 func (w *wal) health() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.broken == nil {
-		return nil
+	switch {
+	case w.broken != nil:
+		return fmt.Errorf("revocation: durable log %s failed; revocations apply in memory but are not acknowledged until it is written again (retried every 1 to 10 seconds): %w", w.path, w.broken)
+	case w.followErr != nil:
+		return fmt.Errorf("%w: cannot read the revocations other processes append to %s (this process's own are acknowledged and enforced): %w", ErrDegraded, w.path, w.followErr)
 	}
-	return fmt.Errorf("revocation: durable log %s failed; revocations apply in memory but are not acknowledged until it is written again (retried every second): %w", w.path, w.broken)
+	return nil
 }
 
 // close makes the queued records durable, then closes the log and its lock
@@ -332,7 +367,7 @@ func (l *Local) poll() {
 	w.busy = true
 	w.mu.Unlock()
 	var n int
-	err := w.locked(lockShared, func() error {
+	err := w.locked(lockShared, min(w.lockWait, pollLockWait), func() error {
 		var err error
 		n, err = w.follow()
 		return err
@@ -340,10 +375,27 @@ func (l *Local) poll() {
 	w.mu.Lock()
 	w.busy = false
 	w.cond.Broadcast()
+	failing := w.followErr != nil
+	w.followErr = err
+	if errors.Is(err, errLogGone) {
+		// Rewrite it from memory now: every state this process knows.
+		w.followErr = nil
+		if w.broken == nil {
+			w.broken, w.retryAt = err, time.Time{}
+		}
+		w.lead(false)
+		w.mu.Unlock()
+		return
+	}
 	w.mu.Unlock()
 	if err != nil {
-		l.logger.Warn("revocation: reading other processes' revocations from the log failed", "path", w.path, "err", err)
+		if !failing {
+			l.logger.Warn("revocation: reading other processes' revocations from the log failed; retried at every poll", "path", w.path, "err", err)
+		}
 		return
+	}
+	if failing {
+		l.logger.Info("revocation: reading other processes' revocations from the log works again", "path", w.path)
 	}
 	if n > 0 {
 		if err := l.enforce(); err != nil {
@@ -382,7 +434,7 @@ func (l *Local) openLog(path string) error {
 	}
 	w := &wal{set: l, path: path, lock: lock, lockWait: lockWait, syncFile: (*os.File).Sync, writeFile: (*os.File).Write}
 	w.cond.L = &w.mu
-	err = w.locked(lockExclusive, func() error {
+	err = w.locked(lockExclusive, w.lockWait, func() error {
 		removeStaleTemps(path, l.logger)
 		f, fi, err := openLogFile(path, true)
 		if err != nil {
@@ -420,7 +472,14 @@ func (l *Local) openLog(path string) error {
 		default:
 			return nil
 		}
-		return w.rewrite(nil)
+		if err := w.rewrite(nil); err != nil {
+			// A full disk must not keep the application from starting: the
+			// file as it is holds every revocation; the next write rewrites
+			// it, and revocations are not acknowledged until one succeeds.
+			l.logger.Error("revocation: could not rewrite the log at open; revocations are enforced but not acknowledged until it can be written", "path", path, "err", err)
+			w.broken, w.retryAt, w.retryWait = err, time.Now().Add(retryDelay), retryDelay
+		}
+		return nil
 	})
 	if err != nil {
 		if w.f != nil {

@@ -143,7 +143,7 @@ func TestWriteFailureRecovers(t *testing.T) {
 				}
 
 				f.set(nil, nil)
-				time.Sleep(retryDelay + DefaultPollInterval)
+				time.Sleep(maxRetryDelay + DefaultPollInterval) // the longest backoff, then a poll
 				synctest.Wait()
 				if err := l.Health(ctx); err != nil {
 					t.Errorf("Health = %v a poll after the disk recovered", err)
@@ -249,7 +249,7 @@ func TestClosedFileRecovers(t *testing.T) {
 			t.Errorf("Health = %v, want the failure", herr)
 		}
 		wantVerdict(t, l, Query{ID: testID(2)}, time.Now(), SessionRevoked)
-		time.Sleep(retryDelay + DefaultPollInterval)
+		time.Sleep(maxRetryDelay + DefaultPollInterval) // the longest backoff, then a poll
 		synctest.Wait()
 		must(t, l.Health(ctx))
 		must(t, l.RevokeSession(ctx, sess(testID(3)), later))

@@ -2,6 +2,7 @@ package revocation
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -15,7 +16,21 @@ type ID = [16]byte
 type Session struct {
 	ID      ID        // the session ID
 	Subject string    // whom the session belongs to: 1 to MaxSubjectLen bytes
-	Created time.Time // the session's created-at, which never moves on reissue
+	Created time.Time // the session's created-at, which never moves on reissue; after 1970
+}
+
+// Validate reports whether s can be revoked: ErrBadSubject for a subject
+// that is empty or longer than MaxSubjectLen (a session without a subject
+// carries no authority and needs no revocation), ErrBadSession for a
+// created-at at or before the Unix epoch. Set implementations call it.
+func (s Session) Validate() error {
+	if s.Subject == "" || len(s.Subject) > MaxSubjectLen {
+		return fmt.Errorf("%w: a session revocation needs the session's subject; a session without one carries no authority and needs no revocation", ErrBadSubject)
+	}
+	if s.Created.Unix() <= 0 {
+		return ErrBadSession
+	}
+	return nil
 }
 
 // Query describes one token for Set.Check. All times are compared at

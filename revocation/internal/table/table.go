@@ -23,6 +23,7 @@ package table
 import (
 	"cmp"
 	"crypto/sha256"
+	"math"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -512,7 +513,7 @@ func (t *Table[T]) collapse(os *ownerShard, key Key, now uint32, emit Emit[T]) b
 			continue // pruned, or expired and not yet pruned
 		}
 		live++
-		e.Before = max(e.Before, o.created+1)
+		e.Before = max(e.Before, o.created+min(1, math.MaxUint32-o.created)) // saturating at 2106
 		e.Until = max(e.Until, u)
 	}
 	if live > 0 {
