@@ -3,12 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -111,7 +115,15 @@ func TestRevocationsOnRedis(t *testing.T) {
 	}
 	spec := "redis://" + addr + "/0?prefix=cli:"
 	run(0, "keys", "generate", "--keyring", "keyring.json")
-	tok := strings.TrimSpace(run(0, "mint", "--keyring", "keyring.json", "--name", "session", "--subject", "ann"))
+	minted := run(0, "mint", "--keyring", "keyring.json", "--name", "session", "--subject", "ann", "--json")
+	var ann struct {
+		Token     string `json:"token"`
+		SessionID string `json:"session_id"`
+	}
+	if err := json.Unmarshal([]byte(minted), &ann); err != nil || ann.Token == "" || ann.SessionID == "" {
+		t.Fatalf("mint --json: %v: %s", err, minted)
+	}
+	tok := ann.Token
 	run(0, "decode", "--revocations", spec, "--keyring", "keyring.json", "--name", "session", tok)
 	run(0, "revoke", "--revocations", spec, "--keyring", "keyring.json", "--name", "session", tok)
 	if out := run(1, "decode", "--revocations", spec, "--keyring", "keyring.json", "--name", "session", tok); !strings.Contains(out, "revoked") {
@@ -126,10 +138,27 @@ func TestRevocationsOnRedis(t *testing.T) {
 	}
 	c := redis.NewClient(&redis.Options{Addr: addr})
 	defer c.Close()
+	// Exactly: ann's session entry and her owner index (which lists her
+	// session and subject entries, by the SHA-256 of the subject), bea's
+	// subject entry, and the stream. bea has no session entry, so no owner
+	// index.
 	keys, err := c.Keys(context.Background(), "cli:{rev}:*").Result()
-	if err != nil || len(keys) != 3 {
-		t.Errorf("keys in Redis: %v, %v; want a session, a subject and the stream", keys, err)
+	slices.Sort(keys)
+	want := []string{
+		"cli:{rev}:o:" + sha256Hex("ann"),
+		"cli:{rev}:s:" + ann.SessionID,
+		"cli:{rev}:stream",
+		"cli:{rev}:u:" + sha256Hex("bea"),
 	}
+	if err != nil || !slices.Equal(keys, want) {
+		t.Errorf("keys in Redis: %q, %v; want %q: ann's session entry and owner index, bea's subject entry and the stream", keys, err, want)
+	}
+}
+
+// sha256Hex is the hex SHA-256 of a subject, as Redis keys name subjects.
+func sha256Hex(subject string) string {
+	sum := sha256.Sum256([]byte(subject))
+	return hex.EncodeToString(sum[:])
 }
 
 func TestRedactSpec(t *testing.T) {
