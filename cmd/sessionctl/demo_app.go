@@ -149,6 +149,8 @@ func (a *demoApp) failed(w http.ResponseWriter, r *http.Request, what string, er
 	case errors.Is(err, cookie.ErrUnavailable):
 		msg = what + " failed: the revocation store is unavailable right now; try again shortly"
 	case errors.Is(err, middleware.ErrLogoutUnverified):
+		// The request's cookies, not the server, are at fault.
+		status = http.StatusBadRequest
 		msg = what + " could not identify your session (the request carried its cookie more than once); your session may still be active elsewhere"
 	case status == http.StatusInternalServerError:
 		msg = what + " failed; the server log has the details"
