@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/crumbhq/crumb/revocation"
+	"github.com/crumbhq/crumb/revocation/internal/table"
 )
 
 // BenchmarkCheck compares Check on a Set whose replica holds 10^6 session
@@ -32,21 +33,21 @@ func BenchmarkCheck(b *testing.B) {
 	var hit, miss [4096]revocation.Query
 	for i := range n {
 		id := newID()
-		if err := s.rep.applySession(id, secs(until)); err != nil {
-			b.Fatal(err)
-		}
-		if err := l.RevokeSession(bg, id, until); err != nil {
+		rs := session(id)
+		rs.Created = now
+		s.rep.applySession(id, table.KeyOf(rs.Subject), secs(now), secs(until), table.Enforce)
+		if err := l.RevokeSession(bg, rs, until); err != nil {
 			b.Fatal(err)
 		}
 		if j := i * 7919 % n; j < len(hit) {
-			hit[j] = revocation.Query{ID: id, Issued: now, Created: now}
+			hit[j] = revocation.Query{ID: id, Subject: rs.Subject, Issued: now, Created: now}
 		}
 	}
 	for i := range hit {
 		if hit[i].ID == (revocation.ID{}) {
 			hit[i] = hit[0]
 		}
-		miss[i] = revocation.Query{ID: newID(), Issued: now, Created: now}
+		miss[i] = revocation.Query{ID: newID(), Subject: "someone", Issued: now, Created: now}
 	}
 	for _, set := range []struct {
 		name string

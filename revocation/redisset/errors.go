@@ -15,10 +15,11 @@ var (
 	ErrUnavailable = errors.New("redisset: redis unavailable")
 
 	// ErrStale reports a replica that has not been confirmed current for
-	// longer than Options.MaxStaleness, or one that is known to be
-	// incomplete. Check returns it, alone, under the FailClosed policy for
-	// a token the replica does not know as revoked; Health wraps it. It
-	// matches ErrUnavailable too.
+	// longer than Options.MaxStaleness. Check returns it, alone, under the
+	// FailClosed policy for a token the replica does not know as revoked.
+	// Health wraps it: with revocation.ErrDegraded too under ServeStale
+	// (the replica still serves), alone under FailClosed. It matches
+	// ErrUnavailable too.
 	ErrStale = fmt.Errorf("%w: revocation replica stale", ErrUnavailable)
 
 	// ErrEvictionPolicy reports a Redis whose maxmemory-policy is not

@@ -40,13 +40,13 @@ func Example() {
 // ExampleParseSpec parses the --revocations form of the options. Printing
 // Options never shows the password.
 func ExampleParseSpec() {
-	o, err := redisset.ParseSpec("rediss://app:secret@redis.internal:6380/2?outbox=/var/lib/app/outbox&policy=open&max_staleness=10s")
+	o, err := redisset.ParseSpec("rediss://app:secret@redis.internal:6380/2?outbox=/var/lib/app/outbox&policy=closed&max_staleness=10s")
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println(o.Addrs, o.Username, o.DB, o.OutboxPath, o.Policy, o.MaxStaleness, o.TLS != nil)
 	fmt.Println(strings.Contains(fmt.Sprint(o), "secret"))
 	// Output:
-	// [redis.internal:6380] app 2 /var/lib/app/outbox fail-open 10s true
+	// [redis.internal:6380] app 2 /var/lib/app/outbox fail-closed 10s true
 	// false
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crumbhq/crumb/cookie"
 	"github.com/crumbhq/crumb/revocation"
 )
 
@@ -30,15 +31,18 @@ func TestRedisKilled(t *testing.T) {
 
 	var mu sync.Mutex
 	var acked []revocation.ID
+	// revoke revokes a new session on s and returns RevokeSession's error
+	// (nil, or ErrPending while Redis is away), keeping the session's ID
+	// when it was acknowledged.
 	revoke := func(s *Set) error {
 		id := newID()
-		if err := s.RevokeSession(bg, id, until); err != nil {
-			return err
+		err := s.RevokeSession(bg, session(id), until)
+		if acknowledged(err) {
+			mu.Lock()
+			acked = append(acked, id)
+			mu.Unlock()
 		}
-		mu.Lock()
-		acked = append(acked, id)
-		mu.Unlock()
-		return nil
+		return err
 	}
 	for range 100 {
 		if err := revoke(a); err != nil {
@@ -62,7 +66,7 @@ func TestRedisKilled(t *testing.T) {
 					return
 				default:
 				}
-				if err := revoke(s); err != nil {
+				if err := revoke(s); !acknowledged(err) {
 					errs <- fmt.Errorf("revocation %d: %w", i, err)
 					return
 				}
@@ -94,11 +98,11 @@ func TestRedisKilled(t *testing.T) {
 	srv.kill()
 	t.Log("redis-server killed")
 	for range 100 {
-		if err := revoke(a); err != nil {
-			t.Fatalf("revocation during the outage: %v", err)
+		if err := revoke(a); !errors.Is(err, revocation.ErrPending) {
+			t.Fatalf("revocation during the outage: %v, want ErrPending", err)
 		}
-		if err := revoke(b); err != nil {
-			t.Fatalf("revocation during the outage: %v", err)
+		if err := revoke(b); !errors.Is(err, revocation.ErrPending) {
+			t.Fatalf("revocation during the outage: %v, want ErrPending", err)
 		}
 	}
 	if a.Status().Pending == 0 || b.Status().Pending == 0 {
@@ -162,13 +166,13 @@ func TestOutboxReplayedAtStart(t *testing.T) {
 	ids := make([]revocation.ID, 20)
 	for i := range ids {
 		ids[i] = newID()
-		if err := a.RevokeSession(bg, ids[i], time.Now().Add(time.Hour)); err != nil {
-			t.Fatal(err)
+		if err := a.RevokeSession(bg, session(ids[i]), time.Now().Add(time.Hour)); !errors.Is(err, revocation.ErrPending) {
+			t.Fatalf("RevokeSession with Redis down: %v, want ErrPending", err)
 		}
 	}
 	subjUntil := time.Now().Add(time.Hour)
-	if err := a.RevokeSubject(bg, "carol", time.Now(), subjUntil); err != nil {
-		t.Fatal(err)
+	if err := a.RevokeSubject(bg, "carol", time.Now(), subjUntil); !errors.Is(err, revocation.ErrPending) {
+		t.Fatalf("RevokeSubject with Redis down: %v, want ErrPending", err)
 	}
 	if err := a.Close(); err != nil {
 		t.Fatal(err)
@@ -208,7 +212,7 @@ func TestNoOutbox(t *testing.T) {
 	a := newSet(t, o)
 	srv.kill()
 	id := newID()
-	err := a.RevokeSession(bg, id, time.Now().Add(time.Hour))
+	err := a.RevokeSession(bg, session(id), time.Now().Add(time.Hour))
 	if !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("RevokeSession with Redis down and no outbox: %v, want ErrUnavailable", err)
 	}
@@ -220,9 +224,14 @@ func TestNoOutbox(t *testing.T) {
 	}
 }
 
-// TestStaleness hangs Redis (SIGSTOP) past MaxStaleness: a fail-closed
-// node's Check fails for unknown tokens and a fail-open one answers; both
-// report it in Health; both recover when Redis resumes.
+// TestStaleness hangs Redis (SIGSTOP) past MaxStaleness. Under the default
+// policy (ServeStale) Check answers from the replica and Health reports a
+// degraded set — stale, but not an outage: the cookie store stays healthy
+// enough to serve. Under FailClosed Check fails for tokens it does not
+// know as revoked and Health reports an outage. Under both, a token known
+// as revoked stays rejected, a revocation made during the hang is in force
+// at once on its node and pending for the others, and both recover when
+// Redis resumes.
 func TestStaleness(t *testing.T) {
 	srv := startRedis(t)
 	opts := func(p Policy) Options {
@@ -233,37 +242,48 @@ func TestStaleness(t *testing.T) {
 		o.DialTimeout, o.ReadTimeout, o.WriteTimeout = 200*time.Millisecond, 200*time.Millisecond, 200*time.Millisecond
 		return o
 	}
-	closed, open := newSet(t, opts(FailClosed)), newSet(t, opts(FailOpen))
-	revoked := newID()
-	if err := closed.RevokeSession(bg, revoked, time.Now().Add(time.Hour)); err != nil {
+	closed := newSet(t, opts(FailClosed))
+	stale := newSet(t, opts(0)) // the default
+	if stale.opts.Policy != ServeStale {
+		t.Fatalf("default policy %v, want %v", stale.opts.Policy, ServeStale)
+	}
+	store, err := cookie.New(cookie.Options{Name: "session", Keys: testRing(t), Revocations: stale})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if !waitFor(5*time.Second, func() bool { return revokedOn(open, revoked) }) {
+	t.Cleanup(func() { store.Close() })
+	revoked := newID()
+	if err := closed.RevokeSession(bg, session(revoked), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if !waitFor(5*time.Second, func() bool { return revokedOn(stale, revoked) }) {
 		t.Fatal("the revocation did not propagate")
 	}
 	// Quiet for longer than MaxStaleness, Redis up: never stale.
 	time.Sleep(1500 * time.Millisecond)
-	for _, s := range []*Set{closed, open} {
+	for _, s := range []*Set{closed, stale} {
 		if err := s.Health(bg); err != nil {
 			t.Fatalf("Health on a quiet, healthy stream: %v", err)
 		}
 	}
-	unknown := revocation.Query{ID: newID(), Issued: time.Now(), Created: time.Now()}
+	unknown := revocation.Query{ID: newID(), Subject: "innocent", Issued: time.Now(), Created: time.Now()}
 	if _, err := closed.Check(bg, unknown, time.Now()); err != nil {
 		t.Fatalf("Check before the outage: %v", err)
 	}
 
 	srv.signal(syscall.SIGSTOP)
 	t0 := time.Now()
-	if !waitFor(5*time.Second, func() bool { return closed.Health(bg) != nil && open.Health(bg) != nil }) {
-		t.Fatal("Health never reported the hung Redis")
+	if !waitFor(5*time.Second, func() bool { return closed.Status().Stale && stale.Status().Stale }) {
+		t.Fatal("waiting (5 s) for both nodes to go stale with Redis stopped")
 	}
 	t.Logf("stale after %v (MaxStaleness 1s)", time.Since(t0).Round(time.Millisecond))
+
+	// FailClosed: an outage.
 	herr := closed.Health(bg)
-	if !errors.Is(herr, ErrStale) || !errors.Is(herr, ErrUnavailable) {
-		t.Errorf("Health: %v, want ErrStale", herr)
+	if !errors.Is(herr, ErrStale) || !errors.Is(herr, ErrUnavailable) || errors.Is(herr, revocation.ErrDegraded) {
+		t.Errorf("FailClosed Health: %v, want ErrStale, not ErrDegraded", herr)
 	}
-	t.Logf("Health: %v", herr)
+	t.Logf("FailClosed Health: %v", herr)
 	v, err := closed.Check(bg, unknown, time.Now())
 	if v != revocation.NotRevoked || !errors.Is(err, ErrStale) {
 		t.Errorf("fail-closed Check of an unknown token: %v, %v; want ErrStale", v, err)
@@ -271,24 +291,47 @@ func TestStaleness(t *testing.T) {
 	if v, err := closed.Check(bg, revocation.Query{ID: revoked}, time.Now()); v != revocation.SessionRevoked || err != nil {
 		t.Errorf("fail-closed Check of a revoked token: %v, %v; want SessionRevoked, nil", v, err)
 	}
-	if v, err := open.Check(bg, unknown, time.Now()); v != revocation.NotRevoked || err != nil {
-		t.Errorf("fail-open Check: %v, %v; want NotRevoked, nil", v, err)
+
+	// ServeStale: degraded, still serving.
+	herr = stale.Health(bg)
+	if !errors.Is(herr, ErrStale) || !errors.Is(herr, revocation.ErrDegraded) {
+		t.Errorf("ServeStale Health: %v, want ErrStale and ErrDegraded", herr)
 	}
-	// Revocations during the hang are acknowledged through the outbox.
-	during := newID()
-	if err := closed.RevokeSession(bg, during, time.Now().Add(time.Hour)); err != nil {
-		t.Errorf("RevokeSession while Redis hangs: %v", err)
+	t.Logf("ServeStale Health: %v", herr)
+	if err := store.Healthy(bg); !errors.Is(err, revocation.ErrDegraded) || errors.Is(err, cookie.ErrUnavailable) {
+		t.Errorf("cookie store on a ServeStale set past MaxStaleness: Healthy %v, want degraded, not unavailable", err)
+	}
+	if v, err := stale.Check(bg, unknown, time.Now()); v != revocation.NotRevoked || err != nil {
+		t.Errorf("serve-stale Check of an unknown token: %v, %v; want NotRevoked, nil", v, err)
+	}
+	if v, err := stale.Check(bg, revocation.Query{ID: revoked}, time.Now()); v != revocation.SessionRevoked || err != nil {
+		t.Errorf("serve-stale Check of a revoked token: %v, %v; want SessionRevoked, nil", v, err)
+	}
+
+	// Revocations during the hang: in force on their node at once, pending
+	// for the others.
+	during := map[*Set]revocation.ID{closed: newID(), stale: newID()}
+	for s, id := range during {
+		if err := s.RevokeSession(bg, session(id), time.Now().Add(time.Hour)); !errors.Is(err, revocation.ErrPending) {
+			t.Errorf("RevokeSession while Redis hangs (%v): %v, want ErrPending", s.opts.Policy, err)
+		}
+		if !revokedOn(s, id) {
+			t.Errorf("a revocation made during the hang is not in force on its node (%v)", s.opts.Policy)
+		}
 	}
 
 	srv.signal(syscall.SIGCONT)
-	if !waitFor(10*time.Second, func() bool { return closed.Health(bg) == nil && open.Health(bg) == nil }) {
-		t.Fatalf("not healthy after Redis resumed: %v / %v", closed.Health(bg), open.Health(bg))
+	if !waitFor(10*time.Second, func() bool { return closed.Health(bg) == nil && stale.Health(bg) == nil }) {
+		t.Fatalf("not healthy after Redis resumed: %v / %v", closed.Health(bg), stale.Health(bg))
 	}
 	if _, err := closed.Check(bg, unknown, time.Now()); err != nil {
 		t.Errorf("Check after recovery: %v", err)
 	}
-	if !waitFor(5*time.Second, func() bool { return revokedOn(open, during) }) {
-		t.Error("the revocation made during the hang never reached the other node")
+	if err := store.Healthy(bg); err != nil {
+		t.Errorf("cookie store after recovery: %v", err)
+	}
+	if !waitFor(5*time.Second, func() bool { return revokedOn(stale, during[closed]) && revokedOn(closed, during[stale]) }) {
+		t.Error("a revocation made during the hang never reached the other node")
 	}
 }
 
@@ -343,6 +386,36 @@ func TestEvictionPolicy(t *testing.T) {
 	}
 }
 
+// TestPersistenceWarning checks that New warns, saying what is at stake,
+// when Redis persists nothing (appendonly no and no RDB save points), and
+// only then.
+func TestPersistenceWarning(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		args []string // after startRedis's --save ""
+		warn bool
+	}{
+		{"no persistence", []string{"--appendonly", "no"}, true},
+		{"AOF", []string{"--appendonly", "yes"}, false},
+		{"RDB", []string{"--appendonly", "no", "--save", "3600 1"}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			srv := startRedis(t, c.args...)
+			var logs captureLogger
+			o := testOptions(t, srv.addr())
+			o.Logger = logs.logger()
+			newSet(t, o)
+			warned := strings.Contains(logs.String(), "persists nothing")
+			if warned != c.warn {
+				t.Errorf("warned %v, want %v; log:\n%s", warned, c.warn, logs.String())
+			}
+			if warned && !strings.Contains(logs.String(), "appendonly yes") {
+				t.Errorf("the warning does not say what to do: %s", logs.String())
+			}
+		})
+	}
+}
+
 // TestRedisOutOfMemory makes Redis refuse writes (maxmemory reached under
 // noeviction) while reads go on: revocations are acknowledged through the
 // outbox, the replicas stay current (not stale), and the outbox is
@@ -357,15 +430,16 @@ func TestRedisOutOfMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := newID()
-	if err := a.RevokeSession(bg, id, time.Now().Add(time.Hour)); err != nil {
-		t.Fatalf("RevokeSession with Redis out of memory: %v", err)
+	if err := a.RevokeSession(bg, session(id), time.Now().Add(time.Hour)); !errors.Is(err, revocation.ErrPending) {
+		t.Fatalf("RevokeSession with Redis out of memory: %v, want ErrPending", err)
 	}
 	if st := a.Status(); st.Pending != 1 {
 		t.Fatalf("status %+v, want the revocation in the outbox", st)
 	}
 	time.Sleep(time.Second)
-	if err := a.Health(bg); err != nil {
-		t.Errorf("Health while Redis refuses only writes: %v", err)
+	// Not stale (reads go on), but a revocation waits: degraded.
+	if err := a.Health(bg); !errors.Is(err, revocation.ErrDegraded) || errors.Is(err, ErrUnavailable) {
+		t.Errorf("Health while Redis refuses only writes: %v, want ErrDegraded and not ErrUnavailable (nor ErrStale)", err)
 	}
 	if revokedOn(b, id) {
 		t.Fatal("B saw a revocation Redis refused")
@@ -380,5 +454,8 @@ func TestRedisOutOfMemory(t *testing.T) {
 	// emptied its outbox: wait for that too.
 	if !waitFor(5*time.Second, func() bool { return a.Status().Pending == 0 }) {
 		t.Errorf("outbox still holds %d", a.Status().Pending)
+	}
+	if err := a.Health(bg); err != nil {
+		t.Errorf("Health once the outbox is delivered: %v", err)
 	}
 }

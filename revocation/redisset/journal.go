@@ -21,11 +21,23 @@ const (
 // journaled call against the entry Redis holds and sends again those Redis
 // lost (Set.verifyJournal). Sending twice is harmless: the merge is
 // idempotent.
+//
+// Redis can also lose a record before this node's tailer has read it back,
+// and the stream can then go on from another node's writes as if nothing
+// had happened. So the journal also keeps the IDs of the records this node
+// added that its tailer has not passed yet (unread): the tailer must see
+// each of them, or find it still in the stream, when it passes its ID
+// (Set.checkOwn), and a stream gone or gone back before them is a loss too
+// (Set.checkHistory).
 type journal struct {
 	mu      sync.Mutex
 	entries []journalEntry // a ring of at most journalSize
 	next    int            // where the next entry goes once the ring is full
 	lastID  string         // the newest stream record this node added
+	unread  []string       // records added, not yet passed by the tailer: at most journalSize
+	// overflow is set when an unread ID was dropped to keep the bound: the
+	// tailer then verifies the whole journal instead.
+	overflow bool
 }
 
 type journalEntry struct {
@@ -45,9 +57,50 @@ func (j *journal) add(c *call, xid string, now time.Time) {
 		j.entries[j.next] = e
 		j.next = (j.next + 1) % journalSize
 	}
-	if xid != "" && compareIDs(xid, j.lastID) > 0 {
+	if xid == "" {
+		return
+	}
+	if compareIDs(xid, j.lastID) > 0 {
 		j.lastID = xid
 	}
+	if len(j.unread) == journalSize {
+		j.unread = j.unread[1:]
+		j.overflow = true
+	}
+	j.unread = append(j.unread, xid)
+}
+
+// passed removes and returns the unread IDs up to last, which the tailer
+// has now passed, and whether some were dropped unchecked (overflow).
+func (j *journal) passed(last string) (ids []string, overflow bool) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	keep := j.unread[:0]
+	for _, id := range j.unread {
+		if compareIDs(id, last) <= 0 {
+			ids = append(ids, id)
+		} else {
+			keep = append(keep, id)
+		}
+	}
+	clear(j.unread[len(keep):])
+	j.unread = keep
+	overflow, j.overflow = j.overflow, false
+	return ids, overflow
+}
+
+// newestUnread returns the newest record this node added that the tailer
+// has not passed yet, "" when there is none.
+func (j *journal) newestUnread() string {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	newest := ""
+	for _, id := range j.unread {
+		if newest == "" || compareIDs(id, newest) > 0 {
+			newest = id
+		}
+	}
+	return newest
 }
 
 // newest returns the newest stream record this node added.

@@ -248,6 +248,13 @@ local function own(u)
   end
   return false
 end
+-- unchanged replies for a call that did not change its own entry: {1,
+-- state, xid} when the call still wrote something (a collapse, a subject
+-- entry extended), {0, state} when it wrote nothing.
+local function unchanged(state)
+  if xid ~= '' then return {1, state, xid} end
+  return {0, state}
+end
 local function index(u)
   if owner == '' then return end
   redis.call('HSET', KEYS[4], name, string.format('%d', created))
@@ -260,17 +267,11 @@ local cur, val, u
 if kind == 's' then
   u = tonumber(ARGV[9])
   if u < now then return {0, ''} end
-  if own(u) then
-    if xid ~= '' then return {1, '', xid} end
-    return {0, ''}
-  end
+  if own(u) then return unchanged('') end
   cur = redis.call('GET', KEYS[1])
   local old = 0
   if cur then old = tonumber(cur) or 0 end
-  if cur and u <= old then
-    if xid ~= '' then return {1, cur, xid} end
-    return {0, cur}
-  end
+  if cur and u <= old then return unchanged(cur) end
   val = string.format('%d', u)
   -- a token entry of the session is redundant once every token is revoked as long
   local tv = redis.call('GET', KEYS[5])
@@ -282,12 +283,9 @@ elseif kind == 't' then
   local before, eff, at = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[12])
   u = tonumber(ARGV[11])
   if u < now then return {0, ''} end
-  if own(u) then
-    if xid ~= '' then return {1, '', xid} end
-    return {0, ''}
-  end
+  if own(u) then return unchanged('') end
   local su = tonumber(redis.call('GET', KEYS[5]) or '')
-  if su and su >= u then return {0, ''} end
+  if su and su >= u then return unchanged('') end
   cur = redis.call('GET', KEYS[1])
   local h, s, e, uu, ver = 0, 0, 0, 0, 0
   if cur then
@@ -303,10 +301,7 @@ elseif kind == 't' then
   end
   local ns = math.max(s, before)
   u = math.max(uu, u)
-  if cur and nh == h and ns == s and ne == e and u == uu then
-    if xid ~= '' then return {1, cur, xid} end
-    return {0, cur}
-  end
+  if cur and nh == h and ns == s and ne == e and u == uu then return unchanged(cur) end
   val = string.format('%d:%d:%d:%d:%d', nh, ns, ne, u, ver + 1)
 elseif kind == 'u' then
   local before = tonumber(ARGV[9])

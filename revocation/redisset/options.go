@@ -48,29 +48,45 @@ const (
 const maxBlock = 2 * time.Second
 
 // Policy is what Check does once the replica is stale (see
-// Options.MaxStaleness).
+// Options.MaxStaleness). Under either policy a token the replica knows as
+// revoked is reported revoked: an entry, once applied, is never withdrawn
+// before its until, and a revocation made on this node is in force here at
+// once.
 type Policy uint8
 
 const (
-	// FailClosed (the default): Check returns ErrStale for a token the
-	// replica does not know as revoked. The cookie store turns it into
+	// ServeStale (the default): Check answers from the replica, which
+	// holds every revocation it received before the outage and every one
+	// this node made since; Health reports the staleness as degraded (an
+	// error wrapping both ErrStale and revocation.ErrDegraded). What a
+	// stale node misses is only the revocations other nodes made since it
+	// last heard from Redis: each is in force on the node that made it,
+	// and on this node as soon as both reach Redis again. An outage of the
+	// shared store thus logs nobody out.
+	ServeStale Policy = iota
+	// FailClosed: Check returns ErrStale for a token the replica does not
+	// know as revoked, and Health reports the staleness as an outage
+	// (ErrStale, not degraded). The cookie store turns that into
 	// cookie.ErrUnavailable, and the middleware, by default, into "no
-	// session". A token the replica knows as revoked is still reported
-	// revoked: an entry, once applied, is never withdrawn before its until.
-	FailClosed Policy = iota
-	// FailOpen: Check answers from the stale replica, so a revocation
-	// made on another node during the outage may be missed. Health still
-	// reports the staleness.
-	FailOpen
+	// session": an outage of Redis longer than MaxStaleness logs out
+	// every user of every instance until it ends. Choose it only when
+	// honouring a logout made on another node during an outage matters
+	// more than serving anyone.
+	FailClosed
 )
 
-// String returns "fail-closed", "fail-open" or "Policy(n)".
+// FailOpen is the former name of ServeStale.
+//
+// Deprecated: use ServeStale, now the default.
+const FailOpen = ServeStale
+
+// String returns "serve-stale", "fail-closed" or "Policy(n)".
 func (p Policy) String() string {
 	switch p {
+	case ServeStale:
+		return "serve-stale"
 	case FailClosed:
 		return "fail-closed"
-	case FailOpen:
-		return "fail-open"
 	}
 	return "Policy(" + strconv.Itoa(int(p)) + ")"
 }
@@ -155,8 +171,9 @@ type Options struct {
 	// confirmed current (by a stream read or a snapshot) before Policy
 	// applies and Health reports it. Default DefaultMaxStaleness (30 s).
 	MaxStaleness time.Duration
-	// Policy is what Check does past MaxStaleness: FailClosed (default)
-	// or FailOpen.
+	// Policy is what Check does past MaxStaleness: ServeStale (the zero
+	// value, the default) or FailClosed. With a URL, its policy parameter
+	// applies when Policy is left at ServeStale.
 	Policy Policy
 
 	// OutboxPath is the durable file where revocations made while Redis is
@@ -256,7 +273,8 @@ func redactURL(raw string) string {
 //	sentinel_password=P   password for the sentinels
 //	prefix=P              Options.KeyPrefix (default crumb:)
 //	outbox=PATH           Options.OutboxPath; outbox=none sets NoOutbox
-//	policy=closed|open    Options.Policy (default closed)
+//	policy=stale|closed   Options.Policy: ServeStale (the default) or
+//	                      FailClosed; open, the former name, means stale
 //	max_staleness=D       Options.MaxStaleness, a Go duration such as 30s
 //	dial_timeout=D, read_timeout=D, write_timeout=D
 //	ca=PATH               PEM CA certificates for rediss (Options.CAFile)
@@ -338,12 +356,12 @@ func ParseSpec(spec string) (Options, error) {
 			}
 		case "policy":
 			switch last {
+			case "stale", "serve-stale", "open", "fail-open":
+				o.Policy = ServeStale
 			case "closed", "fail-closed":
 				o.Policy = FailClosed
-			case "open", "fail-open":
-				o.Policy = FailOpen
 			default:
-				return Options{}, badOptions("policy must be closed or open")
+				return Options{}, badOptions("policy must be stale or closed")
 			}
 		case "max_staleness":
 			o.MaxStaleness, perr = parsePositiveDuration(last)
@@ -518,7 +536,7 @@ func (o Options) resolve() (Options, error) {
 	if o.WaitReplicas > 0 && o.WaitTimeout >= o.ReadTimeout {
 		return o, badOptions("WaitTimeout must be shorter than ReadTimeout")
 	}
-	if o.Policy > FailOpen {
+	if o.Policy > FailClosed {
 		return o, badOptions("unknown Policy")
 	}
 	if o.NoOutbox && o.OutboxPath != "" {

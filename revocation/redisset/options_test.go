@@ -22,8 +22,8 @@ func TestParseSpec(t *testing.T) {
 		{"redis://cfg.example:6379?cluster=true", Options{Addrs: []string{"cfg.example:6379"}, Cluster: true}},
 		{"redis://u:pw@s1:26379?master=mymaster&addr=s2:26379&sentinel_user=su&sentinel_password=sp",
 			Options{SentinelAddrs: []string{"s1:26379", "s2:26379"}, MasterName: "mymaster", Username: "u", Password: "pw", SentinelUsername: "su", SentinelPassword: "sp"}},
-		{"redis://h?policy=open&max_staleness=5s&dial_timeout=1s&read_timeout=2s&write_timeout=3s&allow_eviction=1&max_entries=10&prune_interval=-1s&stream_maxlen=500",
-			Options{Addrs: []string{"h:6379"}, Policy: FailOpen, MaxStaleness: 5 * time.Second, DialTimeout: time.Second, ReadTimeout: 2 * time.Second,
+		{"redis://h?policy=closed&max_staleness=5s&dial_timeout=1s&read_timeout=2s&write_timeout=3s&allow_eviction=1&max_entries=10&max_per_subject=8&prune_interval=-1s&stream_maxlen=500",
+			Options{Addrs: []string{"h:6379"}, Policy: FailClosed, MaxStaleness: 5 * time.Second, MaxPerSubject: 8, DialTimeout: time.Second, ReadTimeout: 2 * time.Second,
 				WriteTimeout: 3 * time.Second, AllowEviction: true, MaxEntries: 10, PruneInterval: -time.Second, StreamMaxLen: 500}},
 		{"rediss://h?ca=/etc/ca.pem&server_name=redis.internal", Options{Addrs: []string{"h:6379"}, CAFile: "/etc/ca.pem", ServerName: "redis.internal"}},
 	} {
@@ -119,6 +119,7 @@ func TestResolve(t *testing.T) {
 		"negative timeout":  {NoOutbox: true, ReadTimeout: -1},
 		"policy":            {NoOutbox: true, Policy: 7},
 		"max entries":       {NoOutbox: true, MaxEntries: -1},
+		"max per subject":   {NoOutbox: true, MaxPerSubject: -1},
 		"stream":            {NoOutbox: true, StreamMaxLen: -1},
 		"bad URL":           {URL: "redis://u:hunter2@h?x=1"},
 	} {
@@ -178,7 +179,38 @@ func TestTLSConfig(t *testing.T) {
 }
 
 func TestPolicyString(t *testing.T) {
-	if FailClosed.String() != "fail-closed" || FailOpen.String() != "fail-open" || Policy(9).String() != "Policy(9)" {
-		t.Error(FailClosed, FailOpen, Policy(9))
+	if ServeStale.String() != "serve-stale" || FailClosed.String() != "fail-closed" || Policy(9).String() != "Policy(9)" {
+		t.Error(ServeStale, FailClosed, Policy(9))
+	}
+}
+
+// TestPolicyDefault: the zero Policy is ServeStale, FailOpen its former
+// name, and the spec accepts stale, closed and open (= stale).
+func TestPolicyDefault(t *testing.T) {
+	var o Options
+	if o.Policy != ServeStale || FailOpen != ServeStale || FailClosed == ServeStale {
+		t.Errorf("zero Policy %v, FailOpen %v, FailClosed %v", o.Policy, FailOpen, FailClosed)
+	}
+	for spec, want := range map[string]Policy{
+		"redis://h":                    ServeStale,
+		"redis://h?policy=stale":       ServeStale,
+		"redis://h?policy=serve-stale": ServeStale,
+		"redis://h?policy=open":        ServeStale,
+		"redis://h?policy=fail-open":   ServeStale,
+		"redis://h?policy=closed":      FailClosed,
+		"redis://h?policy=fail-closed": FailClosed,
+	} {
+		o, err := ParseSpec(spec)
+		if err != nil || o.Policy != want {
+			t.Errorf("ParseSpec(%q): policy %v, %v; want %v", spec, o.Policy, err, want)
+		}
+	}
+	// The URL's policy applies when the field is left at its default.
+	r, err := Options{URL: "redis://h?policy=closed&outbox=none"}.resolve()
+	if err != nil || r.Policy != FailClosed {
+		t.Errorf("policy=closed in the URL: %v, %v", r.Policy, err)
+	}
+	if _, err := ParseSpec("redis://h?policy=strict"); !errors.Is(err, ErrBadOptions) {
+		t.Errorf("policy=strict: %v, want ErrBadOptions", err)
 	}
 }

@@ -166,6 +166,12 @@ func (r *replica) applyState(kind byte, name, state, owner string, created uint3
 // prune drops the entries whose until is before now.
 func (r *replica) prune(now time.Time) int { return r.t.Prune(secs(now)) }
 
+// load returns the replica's entries, of all kinds, and its capacity.
+func (r *replica) load() (entries, capacity int) {
+	capacity, _ = r.t.Capacity()
+	return r.t.Entries(), capacity
+}
+
 // subjectEntry returns the subject entry of key.
 func (r *replica) subjectEntry(key table.Key) (subjectState, bool) {
 	e, ok := r.t.SubjectEntry(key)

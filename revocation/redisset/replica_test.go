@@ -2,23 +2,40 @@ package redisset
 
 import (
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/crumbhq/crumb/revocation"
+	"github.com/crumbhq/crumb/revocation/internal/table"
 )
 
 func newTestReplica(t testing.TB, max int) *replica {
 	t.Helper()
-	r, err := newReplica(max, testLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(r.close)
-	return r
+	return newReplica(max, revocation.DefaultMaxPerSubject, nil)
+}
+
+// ownerHex is the hex name of subject's owner index, as in keys and stream
+// records.
+func ownerHex(subject string) string {
+	k := table.KeyOf(subject)
+	return hex.EncodeToString(k[:])
+}
+
+// tokenOf returns the issued-before state the replica holds for id.
+func tokenOf(r *replica, id revocation.ID) (tokenState, bool) {
+	var st tokenState
+	found := false
+	r.t.Each(func(c *table.Change[tokenState]) {
+		if c.Kind == table.KindToken && c.ID == id {
+			st, found = c.Token, true
+		}
+	})
+	return st, found
 }
 
 // TestReplicaTokenOrder applies issued-before states out of order, as a
@@ -27,17 +44,13 @@ func newTestReplica(t testing.TB, max int) *replica {
 func TestReplicaTokenOrder(t *testing.T) {
 	r := newTestReplica(t, 100)
 	id := newID()
+	owner := table.KeyOf("alice")
 	now := secs(time.Now())
 	newer := tokenState{hard: now - 100, soft: now - 10, eff: now + 30, until: now + 3600, ver: 3}
 	older := tokenState{hard: now - 200, soft: now - 100, eff: now - 90, until: now + 3000, ver: 2}
-	if err := r.applyToken(id, newer); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.applyToken(id, older); err != nil {
-		t.Fatal(err)
-	}
-	got := r.tokens[id[0]%numShards].m[id]
-	if got != newer {
+	r.applyToken(id, owner, now-1000, newer, table.Enforce)
+	r.applyToken(id, owner, now-1000, older, table.Enforce)
+	if got, _ := tokenOf(r, id); got != newer {
 		t.Errorf("after an older state: %+v, want %+v", got, newer)
 	}
 	// The token issued between the windows is in its grace period: not
@@ -52,7 +65,7 @@ func TestReplicaTokenOrder(t *testing.T) {
 	if v := r.check(revocation.Query{ID: id, Issued: time.Unix(int64(now-150), 0)}, time.Unix(int64(now), 0)); v != revocation.TokenRevoked {
 		t.Errorf("before hard: %v", v)
 	}
-	if r.prune(time.Unix(int64(now+3601), 0)) != 1 || r.nTokens.Load() != 0 {
+	if r.prune(time.Unix(int64(now+3601), 0)) != 1 || r.t.Stats().Tokens != 0 || r.t.Owned(owner) != 0 {
 		t.Error("prune did not drop the expired token entry")
 	}
 }
@@ -69,21 +82,20 @@ func TestReplicaTokenCallMatchesLocal(t *testing.T) {
 	id := newID()
 	base := secs(time.Now())
 	until := base + 7200
+	rs := revocation.Session{ID: id, Subject: "alice", Created: time.Unix(int64(base), 0)}
 	// Reissues every 10 s with a 30 s grace window (calls at the current
 	// time; Local takes the later of the clock and before).
 	for i := range uint32(6) {
 		b := base + 10*i
-		c := call{kind: kindToken, id: id, before: b, eff: b + 30, until: until, at: max(secs(time.Now()), b)}
-		if err := r.mergeTokenCall(&c); err != nil {
-			t.Fatal(err)
-		}
-		if err := l.RevokeIssuedBefore(bg, id, time.Unix(int64(b), 0), time.Unix(int64(b+30), 0), time.Unix(int64(until), 0)); err != nil {
+		c := call{kind: kindToken, id: id, skey: table.KeyOf("alice"), created: base, before: b, eff: b + 30, until: until, at: max(secs(time.Now()), b)}
+		r.mergeTokenCall(&c)
+		if err := l.RevokeIssuedBefore(bg, rs, time.Unix(int64(b), 0), time.Unix(int64(b+30), 0), time.Unix(int64(until), 0)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for issued := base - 5; issued < base+70; issued += 5 {
 		for now := base; now < base+120; now += 7 {
-			q := revocation.Query{ID: id, Issued: time.Unix(int64(issued), 0), Created: time.Unix(int64(base), 0)}
+			q := revocation.Query{ID: id, Subject: "alice", Issued: time.Unix(int64(issued), 0), Created: time.Unix(int64(base), 0)}
 			want, _ := l.Check(bg, q, time.Unix(int64(now), 0))
 			if got := r.check(q, time.Unix(int64(now), 0)); got != want {
 				t.Fatalf("issued %d now %d: replica %v, Local %v", issued-base, now-base, got, want)
@@ -92,52 +104,72 @@ func TestReplicaTokenCallMatchesLocal(t *testing.T) {
 	}
 }
 
-// TestReplicaFull checks the capacity over all kinds of entry.
-func TestReplicaFull(t *testing.T) {
-	r := newTestReplica(t, 3)
-	until := secs(time.Now()) + 60
-	if err := r.applySession(newID(), until); err != nil {
-		t.Fatal(err)
+// TestReplicaNeverFull: past its capacity the replica takes every entry
+// and collapses the subjects with the most entries; whatever it was given
+// stays revoked, and only those subjects' other sessions are affected.
+func TestReplicaNeverFull(t *testing.T) {
+	r := newTestReplica(t, 10)
+	now := secs(time.Now())
+	until := now + 60
+	type sess struct {
+		id      revocation.ID
+		subject string
+		created uint32
 	}
-	if err := r.applyToken(newID(), tokenState{hard: 1, until: until, ver: 1}); err != nil {
-		t.Fatal(err)
+	var all []sess
+	for i := range 6 {
+		subject := fmt.Sprintf("user-%d", i)
+		for j := range i + 1 { // user-5 holds the most
+			s := sess{newID(), subject, now - 100 + uint32(j)}
+			all = append(all, s)
+			if !r.applyState(kindSession, hexID(s.id), fmt.Sprint(until), ownerHex(subject), s.created) {
+				t.Fatal("applyState refused a good state")
+			}
+		}
 	}
-	if err := r.applySubject(sha256.Sum256([]byte("x")), subjectState{before: 1, until: until}); err != nil {
-		t.Fatal(err)
+	st := r.stats()
+	if st.CapacityCollapses == 0 || r.t.Entries() > 10 {
+		t.Errorf("21 entries in a replica of capacity 10: %+v, %d entries", st, r.t.Entries())
 	}
-	if err := r.applySubject(sha256.Sum256([]byte("y")), subjectState{before: 1, until: until}); !errors.Is(err, revocation.ErrFull) {
-		t.Errorf("fourth entry: %v, want ErrFull", err)
+	for _, s := range all {
+		q := revocation.Query{ID: s.id, Subject: s.subject, Created: time.Unix(int64(s.created), 0), Issued: time.Now()}
+		if v := r.check(q, time.Now()); v == revocation.NotRevoked {
+			t.Fatalf("%s's session dropped past the capacity", s.subject)
+		}
 	}
-	if err := r.applySession(newID(), until); !errors.Is(err, revocation.ErrFull) {
-		t.Errorf("fourth entry: %v, want ErrFull", err)
-	}
-	// Updating an existing entry needs no room.
-	if err := r.applySubject(sha256.Sum256([]byte("x")), subjectState{before: 2, until: until}); err != nil {
-		t.Errorf("updating a subject: %v", err)
+	innocent := revocation.Query{ID: newID(), Subject: "user-0", Created: time.Unix(int64(now-200), 0), Issued: time.Now()}
+	if v := r.check(innocent, time.Now()); v != revocation.NotRevoked {
+		t.Errorf("a session of the subject with the fewest entries: %v, want not revoked", v)
 	}
 }
 
-// TestApplyStateRejectsGarbage checks that malformed names and states are
-// refused, not applied.
+// TestApplyStateRejectsGarbage checks that malformed names, states and
+// owners are refused, not applied.
 func TestApplyStateRejectsGarbage(t *testing.T) {
 	r := newTestReplica(t, 100)
 	good := hexID(newID())
+	owner := ownerHex("alice")
 	for _, c := range []struct {
-		kind        byte
-		name, state string
+		kind               byte
+		name, state, owner string
 	}{
-		{kindSession, "zz", "1"},
-		{kindSession, good, "x"},
-		{kindSession, good + "00", "4000000000"},
-		{kindToken, good, "1:2:3:4"},
-		{kindToken, good, "1:2:3:4:x"},
-		{kindSubject, good, "1:2"}, // a session-sized name
-		{kindSubject, hexID(newID()) + hexID(newID()), "1"},
-		{'x', good, "1"},
+		{kindSession, "zz", "1", ""},
+		{kindSession, good, "x", ""},
+		{kindSession, good + "00", "4000000000", ""},
+		{kindSession, good, "4000000000", "zz"},
+		{kindSession, good, "4000000000", good}, // a session-sized owner
+		{kindToken, good, "1:2:3:4", owner},
+		{kindToken, good, "1:2:3:4:x", owner},
+		{kindSubject, good, "1:2", ""}, // a session-sized name
+		{kindSubject, hexID(newID()) + hexID(newID()), "1", ""},
+		{'x', good, "1", ""},
 	} {
-		if ok, _ := r.applyState(c.kind, c.name, c.state); ok {
-			t.Errorf("applyState(%c, %q, %q) accepted", c.kind, c.name, c.state)
+		if r.applyState(c.kind, c.name, c.state, c.owner, 1) {
+			t.Errorf("applyState(%c, %q, %q, owner %q) accepted", c.kind, c.name, c.state, c.owner)
 		}
+	}
+	if r.t.Entries() != 0 {
+		t.Errorf("%d entries after garbage", r.t.Entries())
 	}
 }
 
@@ -145,12 +177,12 @@ func TestApplyStateRejectsGarbage(t *testing.T) {
 // kind present.
 func TestCheckAllocs(t *testing.T) {
 	s := &Set{rep: newTestReplica(t, 100)}
-	until := secs(time.Now()) + 60
-	id := newID()
-	s.rep.applySession(id, until)
-	s.rep.applyToken(newID(), tokenState{hard: 1, until: until, ver: 1})
-	s.rep.applySubject(sha256.Sum256([]byte("alice")), subjectState{before: 1, until: until})
 	now := time.Now()
+	until := secs(now) + 60
+	id := newID()
+	s.rep.applySession(id, table.KeyOf("carol"), secs(now), until, table.Enforce)
+	s.rep.applyToken(newID(), table.KeyOf("carol"), secs(now), tokenState{hard: 1, until: until, ver: 1}, table.Enforce)
+	s.rep.applySubject(sha256.Sum256([]byte("alice")), subjectState{before: 1, until: until}, table.Enforce)
 	hit := revocation.Query{ID: id, Subject: "bob", Issued: now, Created: now}
 	miss := revocation.Query{ID: newID(), Subject: "bob", Issued: now, Created: now}
 	for _, q := range []revocation.Query{hit, miss} {
@@ -159,6 +191,7 @@ func TestCheckAllocs(t *testing.T) {
 		}
 	}
 	s.fresh.stale.Store(true)
+	s.opts.Policy = FailClosed
 	if n := testing.AllocsPerRun(1000, func() { s.Check(bg, miss, now) }); n != 0 {
 		t.Errorf("a stale Check allocates %v times", n)
 	}
@@ -171,8 +204,8 @@ func TestOutboxFile(t *testing.T) {
 		t.Fatalf("new outbox: %v, %d, %v", o, damaged, err)
 	}
 	calls := []call{
-		{kind: kindSession, id: newID(), until: 1e9},
-		{kind: kindToken, id: newID(), before: 1, eff: 2, until: 3, at: 4},
+		{kind: kindSession, id: newID(), skey: sha256.Sum256([]byte("a")), created: 7, until: 1e9},
+		{kind: kindToken, id: newID(), skey: sha256.Sum256([]byte("b")), created: 8, before: 1, eff: 2, until: 3, at: 4},
 		{kind: kindSubject, skey: sha256.Sum256([]byte("s")), before: 5, until: 6},
 	}
 	for i := range calls {
@@ -186,7 +219,7 @@ func TestOutboxFile(t *testing.T) {
 	o.close()
 	// A torn tail: half a record more.
 	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
-	f.Write(appendRecord(nil, &calls[0])[:10])
+	f.Write(appendRecord(outboxVersion, nil, &calls[0])[:10])
 	f.Close()
 	o, damaged, err = openOutbox(path)
 	if err != nil {

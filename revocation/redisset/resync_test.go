@@ -1,6 +1,7 @@
 package redisset
 
 import (
+	"errors"
 	"io"
 	"net"
 	"runtime"
@@ -110,7 +111,7 @@ func TestResync(t *testing.T) {
 	revoke := func(n int) {
 		for range n {
 			id := newID()
-			if err := a.RevokeSession(bg, id, until); err != nil {
+			if err := a.RevokeSession(bg, session(id), until); err != nil {
 				t.Fatal(err)
 			}
 			ids = append(ids, id)
@@ -147,7 +148,7 @@ func TestResync(t *testing.T) {
 	var own []revocation.ID
 	for range 3 {
 		id := newID()
-		if err := b.RevokeSession(bg, id, until); err != nil {
+		if err := b.RevokeSession(bg, session(id), until); err != nil {
 			t.Fatal(err)
 		}
 		own = append(own, id)
@@ -198,6 +199,62 @@ func TestResync(t *testing.T) {
 	}
 }
 
+// TestOwnWriteLostBeforeReadBack makes Redis lose a node's first
+// revocation before the node's tailer has read it back — the window the
+// stream's history checks cannot see, since the node has followed no
+// history yet. Redis is flushed while the tailer is paused; then either
+// the stream stays gone, or another node's revocation starts a new one
+// that the tailer reads past the lost record. Either way the node sends
+// its revocation again.
+func TestOwnWriteLostBeforeReadBack(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		after func(t *testing.T, other *Set)
+	}{
+		{"stream gone", func(*testing.T, *Set) {}},
+		{"stream goes on", func(t *testing.T, other *Set) {
+			if err := other.RevokeSession(bg, session(newID()), time.Now().Add(time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			srv := startRedis(t) // no persistence
+			o := testOptions(t, srv.addr())
+			o.MaxStaleness = time.Second // a short XREAD block
+			a := newSet(t, o)
+			other := newSet(t, testOptions(t, srv.addr()))
+			if a.lastID != "0-0" {
+				t.Fatalf("the node started with lastID %s, want 0-0 (an empty Redis)", a.lastID)
+			}
+			pauseTailer(t, a)
+			id := newID()
+			if err := a.RevokeSession(bg, session(id), time.Now().Add(time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			rc := srv.client()
+			key := a.keys.entry(kindSession, hexID(id))
+			if n, _ := rc.Exists(bg, key).Result(); n != 1 {
+				t.Fatal("the revocation is not in Redis")
+			}
+			if err := rc.FlushAll(bg).Err(); err != nil {
+				t.Fatal(err)
+			}
+			c.after(t, other)
+			resumeTailer(a)
+			if !waitFor(3*checkInterval, func() bool { n, _ := rc.Exists(bg, key).Result(); return n == 1 }) {
+				t.Fatalf("waiting (%v) for the node to send its lost revocation again: %+v", 3*checkInterval, a.Status())
+			}
+			if !waitFor(5*time.Second, func() bool { return revokedOn(other, id) }) {
+				t.Error("the other node never saw the revocation sent again")
+			}
+			if r := a.Status().Resent; r != 1 {
+				t.Errorf("resent %d revocations, want the lost one", r)
+			}
+		})
+	}
+}
+
 // TestCloseLeavesNoGoroutines opens and closes Sets (with revocations,
 // and with Redis gone before Close) and checks that every goroutine they
 // started has returned.
@@ -218,8 +275,8 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 		}
 	}
 	srv.kill()
-	if err := sets[0].RevokeSession(bg, session(newID()), time.Now().Add(time.Hour)); err != nil {
-		t.Fatal(err)
+	if err := sets[0].RevokeSession(bg, session(newID()), time.Now().Add(time.Hour)); !errors.Is(err, revocation.ErrPending) {
+		t.Fatalf("RevokeSession with Redis down: %v, want ErrPending", err)
 	}
 	t0 := time.Now()
 	for _, s := range sets {

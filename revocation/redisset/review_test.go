@@ -2,7 +2,6 @@ package redisset
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"net/url"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/crumbhq/crumb/revocation"
+	"github.com/crumbhq/crumb/revocation/internal/table"
 )
 
 // TestOutboxKeptOnRefusal makes Redis refuse the outbox's delivery with
@@ -27,8 +27,8 @@ func TestOutboxKeptOnRefusal(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := newID()
-	if err := s.RevokeSession(bg, id, time.Now().Add(time.Hour)); err != nil {
-		t.Fatal(err)
+	if err := s.RevokeSession(bg, session(id), time.Now().Add(time.Hour)); !errors.Is(err, revocation.ErrPending) {
+		t.Fatalf("RevokeSession with Redis out of memory: %v, want ErrPending", err)
 	}
 	if st := s.Status(); st.Pending != 1 {
 		t.Fatalf("%+v, want the revocation in the outbox", st)
@@ -95,15 +95,16 @@ func TestAuthErrorsTransient(t *testing.T) {
 }
 
 // TestCheckAfterClose: a closed FailClosed Set no longer follows Redis, so
-// Check fails for sessions it does not know as revoked.
+// Check fails for sessions it does not know as revoked; a ServeStale one
+// answers from its replica.
 func TestCheckAfterClose(t *testing.T) {
 	srv := startRedis(t)
-	s := newSet(t, testOptions(t, srv.addr()))
-	o := testOptions(t, srv.addr())
-	o.Policy = FailOpen
-	open := newSet(t, o)
+	oc := testOptions(t, srv.addr())
+	oc.Policy = FailClosed
+	s := newSet(t, oc)
+	open := newSet(t, testOptions(t, srv.addr()))
 	revoked := newID()
-	if err := s.RevokeSession(bg, revoked, time.Now().Add(time.Hour)); err != nil {
+	if err := s.RevokeSession(bg, session(revoked), time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
@@ -117,7 +118,7 @@ func TestCheckAfterClose(t *testing.T) {
 		t.Errorf("Check of a known revocation after Close: %v, %v", v, err)
 	}
 	if v, err := open.Check(bg, q, time.Now()); v != revocation.NotRevoked || err != nil {
-		t.Errorf("FailOpen Check after Close: %v, %v", v, err)
+		t.Errorf("ServeStale Check after Close: %v, %v", v, err)
 	}
 	if !s.Status().Stale {
 		t.Error("Status of a closed Set not stale")
@@ -142,8 +143,8 @@ func TestWaitReplicasDefaultTimeouts(t *testing.T) {
 	o.Logger = testLogger(t)
 	s := newSet(t, o)
 	// No replica: the revocation is acknowledged through the outbox.
-	if err := s.RevokeSession(bg, session(newID()), time.Now().Add(time.Hour)); err != nil {
-		t.Fatal(err)
+	if err := s.RevokeSession(bg, session(newID()), time.Now().Add(time.Hour)); !errors.Is(err, revocation.ErrPending) || !strings.Contains(err.Error(), "replicas") {
+		t.Fatalf("RevokeSession without the replicas asked for: %v, want ErrPending saying why", err)
 	}
 	if st := s.Status(); st.Pending != 1 {
 		t.Errorf("%+v, want the unreplicated revocation in the outbox", st)
@@ -160,7 +161,7 @@ func TestStreamGapSmallRead(t *testing.T) {
 	a := newSet(t, oa)
 	b := newSet(t, testOptions(t, srv.addr()))
 	seen := newID()
-	if err := a.RevokeSession(bg, seen, time.Now().Add(time.Hour)); err != nil {
+	if err := a.RevokeSession(bg, session(seen), time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if !waitFor(5*time.Second, func() bool { return revokedOn(b, seen) }) {
@@ -174,7 +175,7 @@ func TestStreamGapSmallRead(t *testing.T) {
 		t.Fatal("waiting (10 s) for B's tailer to return after its context was cancelled")
 	}
 	first := newID()
-	if err := a.RevokeSession(bg, first, time.Now().Add(time.Hour)); err != nil {
+	if err := a.RevokeSession(bg, session(first), time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	for range 400 {
@@ -207,31 +208,25 @@ func TestStreamGapSmallRead(t *testing.T) {
 func TestTokenLocalEffKept(t *testing.T) {
 	r := newTestReplica(t, 100)
 	id := newID()
+	owner := table.KeyOf("alice")
 	now := secs(time.Now())
-	c := call{kind: kindToken, id: id, before: now, eff: now, until: now + 3600, at: now}
-	if err := r.mergeTokenCall(&c); err != nil {
-		t.Fatal(err)
-	}
+	created := now - 5000
+	c := call{kind: kindToken, id: id, skey: owner, created: created, before: now, eff: now, until: now + 3600, at: now}
+	r.mergeTokenCall(&c)
 	q := revocation.Query{ID: id, Issued: time.Unix(int64(now-100), 0), Created: time.Now()}
 	if r.check(q, time.Now()) != revocation.TokenRevoked {
 		t.Fatal("setup")
 	}
 	// Redis's state before it merged the call (another node's grace-window
 	// revocation), read by a snapshot before the outbox is delivered.
-	if err := r.applyToken(id, tokenState{soft: now - 1000, eff: now + 600, until: now + 3600, ver: 1}); err != nil {
-		t.Fatal(err)
-	}
+	r.applyToken(id, owner, created, tokenState{soft: now - 1000, eff: now + 600, until: now + 3600, ver: 1}, table.Enforce)
 	if v := r.check(q, time.Now()); v != revocation.TokenRevoked {
 		t.Fatalf("local immediate revocation weakened to %v by Redis's older state", v)
 	}
 	// Redis's state with the call merged covers it; a later grace window
 	// from another node then applies.
-	if err := r.applyToken(id, tokenState{soft: now, eff: now, until: now + 3600, ver: 2}); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.applyToken(id, tokenState{hard: now, soft: now + 50, eff: now + 600, until: now + 3600, ver: 3}); err != nil {
-		t.Fatal(err)
-	}
+	r.applyToken(id, owner, created, tokenState{soft: now, eff: now, until: now + 3600, ver: 2}, table.Enforce)
+	r.applyToken(id, owner, created, tokenState{hard: now, soft: now + 50, eff: now + 600, until: now + 3600, ver: 3}, table.Enforce)
 	late := revocation.Query{ID: id, Issued: time.Unix(int64(now+10), 0), Created: time.Now()}
 	if v := r.check(late, time.Now()); v != revocation.NotRevoked {
 		t.Errorf("grace window from Redis's newer state not applied: %v", v)
@@ -241,25 +236,22 @@ func TestTokenLocalEffKept(t *testing.T) {
 	}
 }
 
-// TestExpiredEntriesAbsent: an entry whose until has passed (Redis expired
-// its key, and a new key's versions start again) counts as absent.
+// TestExpiredEntriesAbsent: an issued-before entry whose until has passed
+// (Redis expired its key, and a new key's versions start again) counts as
+// absent.
 func TestExpiredEntriesAbsent(t *testing.T) {
 	r := newTestReplica(t, 100)
+	owner := table.KeyOf("alice")
 	now := secs(time.Now())
+	// put stores st as it is, expired or not (an entry not pruned yet).
 	put := func(id revocation.ID, st tokenState) {
-		sh := &r.tokens[id[0]%numShards]
-		sh.mu.Lock()
-		sh.m[id] = st
-		sh.mu.Unlock()
-		r.nTokens.Add(1)
+		r.t.PutToken(id, owner, now-5000, st.until, st.until, table.Load, func(tokenState, bool) (tokenState, bool) { return st, true }, nil)
 	}
 
 	// A new key's state (version 1) after an expired one (version 5).
 	id := newID()
 	put(id, tokenState{soft: now - 10, eff: now + 1000, until: now - 5, ver: 5})
-	if err := r.applyToken(id, tokenState{soft: now, eff: now - 1, until: now + 3600, ver: 1}); err != nil {
-		t.Fatal(err)
-	}
+	r.applyToken(id, owner, now-5000, tokenState{soft: now, eff: now - 1, until: now + 3600, ver: 1}, table.Enforce)
 	q := revocation.Query{ID: id, Issued: time.Unix(int64(now-100), 0), Created: time.Now()}
 	if v := r.check(q, time.Now()); v != revocation.TokenRevoked {
 		t.Errorf("new key's immediate state ignored after an expired entry: %v", v)
@@ -268,27 +260,11 @@ func TestExpiredEntriesAbsent(t *testing.T) {
 	// A local call after an expired hard bound does not inherit it.
 	id2 := newID()
 	put(id2, tokenState{hard: now, soft: now, eff: now - 100, until: now - 5, ver: 2})
-	c := call{kind: kindToken, id: id2, before: now - 1000, eff: now + 600, until: now + 3600, at: now}
-	if err := r.mergeTokenCall(&c); err != nil {
-		t.Fatal(err)
-	}
+	c := call{kind: kindToken, id: id2, skey: owner, created: now - 5000, before: now - 1000, eff: now + 600, until: now + 3600, at: now}
+	r.mergeTokenCall(&c)
 	q2 := revocation.Query{ID: id2, Issued: time.Unix(int64(now-500), 0), Created: time.Now()}
 	if v := r.check(q2, time.Now()); v != revocation.NotRevoked {
 		t.Errorf("expired hard bound applied to a new call: %v", v)
-	}
-
-	// A subject's expired before bound does not carry over.
-	key := sha256.Sum256([]byte("alice"))
-	r.subjMu.Lock()
-	r.subjects[key] = subjectState{before: now, until: now - 5}
-	r.subjMu.Unlock()
-	r.nSubjects.Add(1)
-	if err := r.applySubject(key, subjectState{before: now - 1000, until: now + 3600}); err != nil {
-		t.Fatal(err)
-	}
-	sq := revocation.Query{ID: newID(), Subject: "alice", Issued: time.Now(), Created: time.Unix(int64(now-500), 0)}
-	if v := r.check(sq, time.Now()); v != revocation.NotRevoked {
-		t.Errorf("expired subject bound carried over: %v", v)
 	}
 }
 

@@ -5,12 +5,14 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -379,9 +381,58 @@ func revokedOn(s revocation.Set, id revocation.ID) bool {
 	return v == revocation.SessionRevoked
 }
 
+// acknowledged reports whether a Revoke method's result acknowledges the
+// revocation: nil (stored in Redis), or revocation.ErrPending (in force on
+// the node, waiting in its outbox).
+func acknowledged(err error) bool {
+	return err == nil || errors.Is(err, revocation.ErrPending)
+}
+
 // rejects reports whether s rejects the session rs now, by any verdict
 // (its session entry, or its subject's entry after a collapse).
 func rejects(s revocation.Set, rs revocation.Session) bool {
 	v, _ := s.Check(bg, revocation.Query{ID: rs.ID, Subject: rs.Subject, Created: rs.Created, Issued: time.Now()}, time.Now())
 	return v != revocation.NotRevoked
+}
+
+// pauseTailer stops s's tailer and waits (at most 10 s) for it to return:
+// until resumeTailer, the test owns the tailer's state and may call its
+// methods (a GC pause, a slow step, seen from Redis).
+func pauseTailer(t testing.TB, s *Set) {
+	t.Helper()
+	s.cancel()
+	select {
+	case <-s.done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("waiting (10 s) for the tailer to return after its context was cancelled")
+	}
+}
+
+// resumeTailer starts s's tailer again after pauseTailer.
+func resumeTailer(s *Set) {
+	s.runCtx, s.cancel = context.WithCancel(context.Background())
+	s.done = make(chan struct{})
+	go s.run()
+}
+
+// scanKeys returns the keys of the server c is connected to that match
+// pattern, by SCAN (at most 10,000 rounds), each once, sorted.
+func scanKeys(t testing.TB, c *redis.Client, pattern string) []string {
+	t.Helper()
+	var keys []string
+	var cursor uint64
+	for range 10_000 {
+		ks, next, err := c.Scan(bg, cursor, pattern, 1000).Result()
+		if err != nil {
+			t.Fatalf("SCAN %s: %v", pattern, err)
+		}
+		keys = append(keys, ks...)
+		if next == 0 {
+			slices.Sort(keys)
+			return slices.Compact(keys) // SCAN may return a key twice
+		}
+		cursor = next
+	}
+	t.Fatalf("SCAN %s did not finish in 10,000 rounds", pattern)
+	return nil
 }

@@ -60,6 +60,7 @@ type Set struct {
 	nextDeliver time.Time
 	verify      bool // check the journal against Redis, and send again what it lost
 	checked     time.Time
+	seen        readIDs // the IDs of the last stream records read (see checkOwn)
 
 	closed    atomic.Bool
 	closeOnce sync.Once
@@ -74,7 +75,8 @@ var _ revocation.Set = (*Set)(nil)
 // readCount is the most stream records one XREAD returns.
 const readCount = 1000
 
-// New connects to Redis, checks its eviction policy, opens the outbox,
+// New connects to Redis, checks its eviction policy (and warns when it
+// persists nothing), opens the outbox,
 // loads the replica from a snapshot and starts tailing the stream. ctx
 // bounds all of that (DefaultStartTimeout when it has no deadline). New
 // fails with ErrBadOptions for unusable options, ErrUnavailable when Redis
@@ -120,7 +122,7 @@ func New(ctx context.Context, opts Options) (*Set, error) {
 	if err := s.cmd.Ping(ctx).Err(); err != nil {
 		return fail(fmt.Errorf("%w: %s: %w", ErrUnavailable, s.where, err))
 	}
-	if err := s.checkEviction(ctx); err != nil {
+	if err := s.checkConfig(ctx); err != nil {
 		return fail(err)
 	}
 	s.rep = newReplica(o.MaxEntries, o.MaxPerSubject, s.capacityReached)
@@ -170,9 +172,10 @@ func (s *Set) entryNode(ctx context.Context) (redis.UniversalClient, error) {
 	return s.cmd, nil
 }
 
-// checkEviction refuses (or warns about) a maxmemory-policy other than
-// noeviction on the server that holds the set.
-func (s *Set) checkEviction(ctx context.Context) error {
+// checkConfig refuses (or warns about) a maxmemory-policy other than
+// noeviction on the server that holds the set, and warns when that server
+// persists nothing.
+func (s *Set) checkConfig(ctx context.Context) error {
 	node, err := s.entryNode(ctx)
 	if err != nil {
 		return fmt.Errorf("%w: %s: %w", ErrUnavailable, s.where, err)
@@ -180,7 +183,7 @@ func (s *Set) checkEviction(ctx context.Context) error {
 	res, err := node.ConfigGet(ctx, "maxmemory-policy").Result()
 	var rerr redis.Error
 	if errors.As(err, &rerr) {
-		s.log.Warn("redisset: cannot check Redis's maxmemory-policy (CONFIG GET refused, as on managed Redis); make sure it is noeviction, or revocations may be evicted",
+		s.log.Warn("redisset: cannot check Redis's maxmemory-policy and persistence (CONFIG GET refused, as on managed Redis); make sure it is noeviction and that Redis persists its data (appendonly yes), or revocations may be evicted or lost",
 			"server", s.where, "err", rerr.Error())
 		return nil
 	}
@@ -199,14 +202,47 @@ func (s *Set) checkEviction(ctx context.Context) error {
 		return fmt.Errorf("%w: %s has maxmemory-policy %s; set it to noeviction (CONFIG SET maxmemory-policy noeviction, and in redis.conf), or set AllowEviction to run anyway",
 			ErrEvictionPolicy, s.where, policy)
 	}
+	return s.checkPersistence(ctx, node)
+}
+
+// checkPersistence warns when the server persists nothing: neither an
+// append-only file nor RDB save points. A restart of such a server forgets
+// every revocation; the running nodes still enforce those they know and
+// send their recent ones again (see journal), but a node that restarts
+// too, or starts afterwards, misses the others. Redis 6.2 answers CONFIG
+// GET one parameter at a time, hence two calls.
+func (s *Set) checkPersistence(ctx context.Context, node redis.UniversalClient) error {
+	var vals [2]string
+	for i, param := range []string{"appendonly", "save"} {
+		res, err := node.ConfigGet(ctx, param).Result()
+		var rerr redis.Error
+		if errors.As(err, &rerr) {
+			return nil // refused for this parameter only: nothing to judge
+		}
+		if err != nil {
+			return fmt.Errorf("%w: %s: %w", ErrUnavailable, s.where, err)
+		}
+		v, ok := res[param]
+		if !ok {
+			return nil
+		}
+		vals[i] = strings.TrimSpace(v)
+	}
+	if vals[0] == "no" && vals[1] == "" {
+		s.log.Warn("redisset: Redis persists nothing (appendonly no, no RDB save points): if it restarts it forgets every revocation; running nodes keep enforcing those they know and send their last 10 minutes' again, but a node that restarts too, or starts afterwards, misses the others (set appendonly yes)",
+			"server", s.where)
+	}
 	return nil
 }
 
 // RevokeSession implements revocation.Set. The revocation applies to this
 // node's replica at once; it returns nil once Redis has stored it (and
-// appended it to the stream other nodes tail) or, if Redis cannot be
-// reached, once it is fsynced in the outbox. Without an outbox that second
-// case fails with ErrUnavailable.
+// appended it to the stream other nodes tail). If Redis does not take it,
+// it returns an error wrapping revocation.ErrPending once the revocation
+// is fsynced in the outbox: in force on this node, delivered to Redis, and
+// so to the other nodes, when Redis takes it. Without an outbox that case
+// fails with ErrUnavailable. rs.Subject must not be empty
+// (revocation.ErrBadSubject).
 func (s *Set) RevokeSession(ctx context.Context, rs revocation.Session, until time.Time) error {
 	key, err := ownerKey(rs.Subject)
 	if err != nil {
@@ -257,11 +293,15 @@ func (s *Set) revoke(ctx context.Context, c *call) error {
 	s.rep.applyCall(c)
 	if s.box != nil {
 		s.box.mu.Lock()
-		if s.down.Load() || len(s.box.pending) > 0 {
+		if n := len(s.box.pending); s.down.Load() || n > 0 {
 			// Redis is down, or earlier revocations wait: queue behind them.
+			why := s.where + " was unreachable at the last try"
+			if n > 0 {
+				why = fmt.Sprintf("%d earlier revocations wait for %s", n, s.where)
+			}
 			err := s.box.add(c)
 			s.box.mu.Unlock()
-			return s.queued(err)
+			return s.queued(err, why)
 		}
 		s.box.mu.Unlock()
 	}
@@ -278,7 +318,7 @@ func (s *Set) revoke(ctx context.Context, c *call) error {
 	}
 	aerr := s.box.add(c)
 	s.box.mu.Unlock()
-	return s.queued(aerr)
+	return s.queued(aerr, fmt.Sprintf("%s did not take it: %v", s.where, err))
 }
 
 func (s *Set) acked(err error) error {
@@ -290,13 +330,14 @@ func (s *Set) acked(err error) error {
 
 // queued reports a revocation the outbox took (err nil): in force on this
 // node and durable, but not yet in Redis, so no other node enforces it
-// yet — the caller must know (revocation.ErrPending).
-func (s *Set) queued(err error) error {
+// yet — the caller must know (revocation.ErrPending). why says why it did
+// not go to Redis.
+func (s *Set) queued(err error, why string) error {
 	if err != nil {
 		return err
 	}
 	s.revoked.Add(1)
-	return fmt.Errorf("%w: %s is unreachable; the revocation waits in this node's outbox", revocation.ErrPending, s.where)
+	return fmt.Errorf("%w: %s; it is in force on this node and waits in its outbox", revocation.ErrPending, why)
 }
 
 // errNotReplicated reports a revocation Redis stored but fewer than
@@ -406,11 +447,12 @@ func (s *Set) capacityReached(subjects, entries int) {
 
 // Check implements revocation.Set: a lookup in the local replica, with no
 // network I/O and no allocation. A token the replica knows as revoked is
-// reported revoked. Otherwise, if the replica is stale (not confirmed
-// current for Options.MaxStaleness) or incomplete, FailClosed returns
-// NotRevoked with ErrStale and FailOpen returns NotRevoked, nil. After
-// Close the replica no longer follows Redis: FailClosed returns NotRevoked
-// with an error matching both ErrStale and revocation.ErrClosed.
+// reported revoked. Otherwise, once the replica is stale (not confirmed
+// current for Options.MaxStaleness), ServeStale (the default) answers from
+// the replica, NotRevoked, nil, and FailClosed returns NotRevoked with
+// ErrStale. After Close the replica no longer follows Redis: FailClosed
+// returns NotRevoked with an error matching both ErrStale and
+// revocation.ErrClosed.
 func (s *Set) Check(_ context.Context, q revocation.Query, now time.Time) (revocation.Verdict, error) {
 	if v := s.rep.check(q, now); v != revocation.NotRevoked {
 		return v, nil
@@ -448,7 +490,7 @@ func (s *Set) Stats() revocation.Stats {
 
 // Status describes the Set's link with Redis, beyond revocation.Stats.
 type Status struct {
-	Stale     bool      // past MaxStaleness, or the replica incomplete: the Policy applies
+	Stale     bool      // past MaxStaleness (or closed): the Policy applies
 	Current   time.Time // the replica was known current as of this time
 	Pending   int       // revocations in the outbox, not yet delivered
 	Down      bool      // Redis last seen unreachable
@@ -479,49 +521,71 @@ func (s *Set) Status() Status {
 	return st
 }
 
-// Health implements revocation.Set. It returns revocation.ErrClosed after
-// Close; the outbox's failure (ErrOutbox), after which revocations during
-// an outage cannot be acknowledged; an error wrapping ErrStale when the
-// replica is stale or incomplete, with Redis's last error; or an error
-// wrapping ErrUnavailable, with Redis's reply, while Redis refuses the
-// outbox's revocations with an error that needs an operator (a permission
-// or password changed, a key of the wrong type): they stay in the outbox
-// and are retried. Otherwise nil: a
-// short outage within MaxStaleness is not degraded, as the outbox
-// acknowledges revocations.
+// Health implements revocation.Set. In order of precedence it returns:
+//
+//   - revocation.ErrClosed after Close;
+//   - the outbox's failure (ErrOutbox), after which revocations during an
+//     outage cannot be acknowledged;
+//   - past MaxStaleness (the replica not confirmed current), an error
+//     wrapping ErrStale, with Redis's last error: under ServeStale it also
+//     wraps revocation.ErrDegraded, since the node still acknowledges and
+//     enforces revocations and serves from its replica; under FailClosed
+//     it does not, since Check then fails;
+//   - an error wrapping ErrUnavailable, with Redis's reply, while Redis
+//     refuses the outbox's revocations with an error that needs an
+//     operator (a permission or password changed, a key of the wrong
+//     type): they stay in the outbox and are retried;
+//   - an error wrapping revocation.ErrDegraded, naming the count, while
+//     the outbox holds revocations not yet delivered: they are in force on
+//     this node but not on the others (Redis is unreachable from here, or
+//     refuses writes);
+//   - an error wrapping revocation.ErrDegraded while the replica holds nine
+//     tenths of its capacity or more, and collapses subjects' entries to
+//     make room;
+//   - nil otherwise.
 func (s *Set) Health(context.Context) error {
 	if s.closed.Load() {
 		return revocation.ErrClosed
 	}
+	pending := 0
 	if s.box != nil {
 		s.box.mu.Lock()
 		err := s.box.failed
+		pending = len(s.box.pending)
 		s.box.mu.Unlock()
 		if err != nil {
 			return err
 		}
+	}
+	waiting := ""
+	if pending > 0 {
+		waiting = fmt.Sprintf("; %d revocations wait in this node's outbox", pending)
 	}
 	if s.fresh.stale.Load() {
 		age := time.Since(s.fresh.current()).Round(time.Millisecond)
 		s.errMu.Lock()
 		last := s.lastErr
 		s.errMu.Unlock()
+		why := fmt.Sprintf("not confirmed current for %s (MaxStaleness %s)%s", age, s.opts.MaxStaleness, waiting)
 		if last != nil {
-			return fmt.Errorf("%w: not confirmed current for %s (MaxStaleness %s); %s: %w", ErrStale, age, s.opts.MaxStaleness, s.where, last)
+			why += fmt.Sprintf("; %s: %v", s.where, last)
 		}
-		return fmt.Errorf("%w: not confirmed current for %s (MaxStaleness %s)", ErrStale, age, s.opts.MaxStaleness)
+		if s.opts.Policy == FailClosed {
+			return fmt.Errorf("%w: %s; Check fails for tokens not known as revoked (policy %s)", ErrStale, why, s.opts.Policy)
+		}
+		return fmt.Errorf("%w: %w: %s; this node serves from its replica (policy %s)", revocation.ErrDegraded, ErrStale, why, s.opts.Policy)
 	}
 	s.errMu.Lock()
 	refused := s.deliverErr
 	s.errMu.Unlock()
 	if refused != nil {
-		pending := 0
-		if s.box != nil {
-			s.box.mu.Lock()
-			pending = len(s.box.pending)
-			s.box.mu.Unlock()
-		}
 		return fmt.Errorf("%w: %s refuses the outbox's revocations (%d pending, retried): %w", ErrUnavailable, s.where, pending, refused)
+	}
+	if pending > 0 {
+		return fmt.Errorf("%w: %d revocations wait in this node's outbox for %s: in force on this node, not yet on the others", revocation.ErrDegraded, pending, s.where)
+	}
+	if n, capacity := s.rep.load(); int64(n)*10 >= int64(capacity)*9 {
+		return fmt.Errorf("%w: the local replica holds %d entries, capacity %d: the subjects with the most entries are collapsed on this node to make room (raise MaxEntries)", revocation.ErrDegraded, n, capacity)
 	}
 	return nil
 }

@@ -26,7 +26,7 @@ func TestPropagation(t *testing.T) {
 	for i := range n {
 		id := newID()
 		t0 := time.Now()
-		if err := a.RevokeSession(bg, id, until); err != nil {
+		if err := a.RevokeSession(bg, session(id), until); err != nil {
 			t.Fatalf("revocation %d: %v", i, err)
 		}
 		if !revokedOn(a, id) {
@@ -66,12 +66,21 @@ func TestKinds(t *testing.T) {
 	now := time.Now()
 	until := now.Add(time.Hour)
 	sess, tok := newID(), newID()
-	if err := a.RevokeSession(bg, sess, until); err != nil {
+	// Both sessions are carol's.
+	if err := a.RevokeSession(bg, revocation.Session{ID: sess, Subject: "carol", Created: now}, until); err != nil {
 		t.Fatal(err)
 	}
 	// Tokens of tok issued before now are revoked from now on (no grace).
-	if err := a.RevokeIssuedBefore(bg, tok, now, now.Add(-time.Second), until); err != nil {
+	if err := a.RevokeIssuedBefore(bg, revocation.Session{ID: tok, Subject: "carol", Created: now}, now, now.Add(-time.Second), until); err != nil {
 		t.Fatal(err)
+	}
+	for _, bad := range []string{"", strings.Repeat("x", revocation.MaxSubjectLen+1)} {
+		if err := a.RevokeSession(bg, revocation.Session{ID: newID(), Subject: bad, Created: now}, until); !errors.Is(err, revocation.ErrBadSubject) {
+			t.Errorf("RevokeSession with a subject of %d bytes: %v, want ErrBadSubject", len(bad), err)
+		}
+		if err := a.RevokeIssuedBefore(bg, revocation.Session{ID: newID(), Subject: bad, Created: now}, now, now, until); !errors.Is(err, revocation.ErrBadSubject) {
+			t.Errorf("RevokeIssuedBefore with a subject of %d bytes: %v, want ErrBadSubject", len(bad), err)
+		}
 	}
 	if err := a.RevokeSubject(bg, "alice", now, until); err != nil {
 		t.Fatal(err)
@@ -111,18 +120,28 @@ func TestKinds(t *testing.T) {
 		t.Errorf("C's stats %+v, want one entry of each kind", st)
 	}
 
-	// Redis holds the subject by hash only.
+	// Redis holds the subjects by hash only: the three entries, carol's
+	// owner index and the stream.
 	keys, err := srv.client().Keys(bg, "*").Result()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, k := range keys {
-		if strings.Contains(strings.ToLower(k), "alice") {
-			t.Errorf("key %q names the subject", k)
+		if l := strings.ToLower(k); strings.Contains(l, "alice") || strings.Contains(l, "carol") {
+			t.Errorf("key %q names a subject", k)
 		}
 	}
-	if len(keys) != 4 {
-		t.Errorf("Redis holds %d keys (%v), want 3 entries and the stream", len(keys), keys)
+	slices.Sort(keys)
+	want := []string{
+		a.keys.entry(kindOwner, ownerHex("carol")),
+		a.keys.entry(kindSession, hexID(sess)),
+		a.keys.stream,
+		a.keys.entry(kindToken, hexID(tok)),
+		a.keys.entry(kindSubject, ownerHex("alice")),
+	}
+	slices.Sort(want)
+	if !slices.Equal(keys, want) {
+		t.Errorf("Redis holds the keys %v, want %v", keys, want)
 	}
 }
 
@@ -137,7 +156,7 @@ func TestKeysExpire(t *testing.T) {
 
 	id := newID()
 	until := time.Now().Add(90 * time.Second)
-	if err := a.RevokeSession(bg, id, until); err != nil {
+	if err := a.RevokeSession(bg, session(id), until); err != nil {
 		t.Fatal(err)
 	}
 	key := a.keys.entry(kindSession, hexID(id))
@@ -149,7 +168,7 @@ func TestKeysExpire(t *testing.T) {
 		t.Errorf("PEXPIRETIME %v, want %v (the end of the until second)", ms, want)
 	}
 	// A shorter until does not shorten the entry.
-	if err := a.RevokeSession(bg, id, until.Add(-time.Minute)); err != nil {
+	if err := a.RevokeSession(bg, session(id), until.Add(-time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	if ms2, _ := c.PExpireTime(bg, key).Result(); ms2 != ms {
@@ -157,7 +176,7 @@ func TestKeysExpire(t *testing.T) {
 	}
 	// A past until is a no-op that succeeds.
 	past := newID()
-	if err := a.RevokeSession(bg, past, time.Now().Add(-time.Minute)); err != nil {
+	if err := a.RevokeSession(bg, session(past), time.Now().Add(-time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	if n, _ := c.Exists(bg, a.keys.entry(kindSession, hexID(past))).Result(); n != 0 {
@@ -179,7 +198,7 @@ func TestNodeRestart(t *testing.T) {
 	ids := make([]revocation.ID, 50)
 	for i := range ids {
 		ids[i] = newID()
-		if err := a.RevokeSession(bg, ids[i], time.Now().Add(time.Hour)); err != nil {
+		if err := a.RevokeSession(bg, session(ids[i]), time.Now().Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -197,7 +216,7 @@ func TestNodeRestart(t *testing.T) {
 	}
 	// Revocations made while B is down reach it through the snapshot.
 	later := newID()
-	if err := a.RevokeSession(bg, later, time.Now().Add(time.Hour)); err != nil {
+	if err := a.RevokeSession(bg, session(later), time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	b2 := newSet(t, bo) // the same outbox: the lock was released
@@ -208,7 +227,7 @@ func TestNodeRestart(t *testing.T) {
 	}
 	// And it tails again.
 	again := newID()
-	if err := a.RevokeSession(bg, again, time.Now().Add(time.Hour)); err != nil {
+	if err := a.RevokeSession(bg, session(again), time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if !waitFor(5*time.Second, func() bool { return revokedOn(b2, again) }) {

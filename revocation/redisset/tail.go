@@ -94,6 +94,11 @@ func (s *Set) step(ctx context.Context, reconnect bool) error {
 		if err := s.snapshot(ctx); err != nil {
 			return err
 		}
+		// The snapshot moved lastID past records this node may have added
+		// and not read back: check that they are still there.
+		if err := s.checkOwn(ctx, s.lastID); err != nil {
+			return err
+		}
 	}
 	if s.verify {
 		if err := s.verifyJournal(ctx); err != nil {
@@ -129,7 +134,7 @@ func (s *Set) read(ctx context.Context) error {
 		// Nothing arrived during the whole block, which began on the server
 		// after t0: the replica was current at t0 + block.
 		s.fresh.mark(t0.Add(s.block))
-		return nil
+		return s.checkOwn(ctx, s.lastID)
 	}
 	if err != nil {
 		return err
@@ -142,10 +147,11 @@ func (s *Set) read(ctx context.Context) error {
 	}
 	if len(msgs) == 0 {
 		s.fresh.mark(t0)
-		return nil
+		return s.checkOwn(ctx, s.lastID)
 	}
 	for i := range msgs {
 		s.applyRecord(&msgs[i])
+		s.seen.add(msgs[i].ID)
 	}
 	s.added += int64(len(msgs))
 	prev := s.lastID
@@ -156,12 +162,88 @@ func (s *Set) read(ctx context.Context) error {
 	if err := s.checkStream(ctx, prev); err != nil {
 		return err
 	}
+	if err := s.checkOwn(ctx, prev); err != nil {
+		return err
+	}
 	if len(msgs) < readCount && !s.needResync {
 		// Fewer than asked and no gap: every record up to the read was
 		// returned.
 		s.fresh.mark(t0)
 	}
 	return nil
+}
+
+// maxOwnChecks bounds the XRANGE lookups of one checkOwn; past it the
+// journal is verified instead.
+const maxOwnChecks = 32
+
+// checkOwn checks the records this node added that the tailer has now
+// passed (IDs up to lastID; prev is where the last read started): each
+// must have been read — by this read, or by a recent one when the journal
+// learnt of the record only after the tailer had read it — or still be in
+// the stream. One that is neither was lost by Redis before this node read
+// it back (a flushed or restarted Redis whose stream went on with other
+// nodes' writes, a failover to a lagging replica): the next step verifies
+// the journal and sends again what Redis lost.
+func (s *Set) checkOwn(ctx context.Context, prev string) error {
+	ids, overflow := s.journal.passed(s.lastID)
+	lost, lookups := false, 0
+	for _, id := range ids {
+		if lost || overflow {
+			break
+		}
+		switch {
+		case s.seen.has(id):
+		case compareIDs(id, prev) > 0:
+			lost = true // within this read, and not returned by it
+		case lookups == maxOwnChecks:
+			overflow = true
+		default:
+			lookups++
+			msgs, err := s.cmd.XRange(ctx, s.keys.stream, id, id).Result()
+			if err != nil {
+				return err // a reconnect verifies the journal anyway
+			}
+			lost = len(msgs) == 0
+		}
+	}
+	if lost && !s.verify && !s.needResync {
+		s.log.Warn("redisset: a revocation record this node added is missing from the stream (Redis lost it before this node read it back); sending this node's recent revocations again where Redis lacks them",
+			"server", s.where)
+	}
+	if lost || overflow {
+		s.verify = true
+	}
+	return nil
+}
+
+// readIDs remembers the IDs of the last recentReads stream records the
+// tailer read (see checkOwn). It belongs to the tailer.
+type readIDs struct {
+	ring []string
+	next int
+	set  map[string]struct{}
+}
+
+const recentReads = 2 * readCount
+
+func (r *readIDs) add(id string) {
+	if r.set == nil {
+		r.set = make(map[string]struct{}, recentReads)
+	}
+	if len(r.ring) < recentReads {
+		r.ring = append(r.ring, id)
+	} else {
+		delete(r.set, r.ring[r.next])
+		r.ring[r.next] = id
+		r.next = (r.next + 1) % recentReads
+	}
+	r.set[id] = struct{}{}
+}
+
+func (r *readIDs) has(id string) bool {
+	_, ok := r.set[id]
+	return ok
 }
 
 // applyRecord applies one stream record.
@@ -212,9 +294,10 @@ func (s *Set) checkStream(ctx context.Context, since string) error {
 // though not trimmed, or — Redis 7 counts the records ever added to a
 // stream — a count, once caught up, other than the one this node followed.
 // A divergence makes the node resync its replica from a snapshot (entries
-// it holds stay) and verify its journal. A reconnect, or the newest record
-// this node added missing from the stream, makes it verify its journal
-// too: verifyJournal sends again what Redis lost.
+// it holds stay) and verify its journal. A reconnect, the newest record
+// this node added missing from the stream, or records it added and has not
+// read back yet missing (the stream gone, or gone back before them), make
+// it verify its journal too: verifyJournal sends again what Redis lost.
 func (s *Set) checkHistory(ctx context.Context, reconnect bool) error {
 	info, err := s.cmd.XInfoStream(ctx, s.keys.stream).Result()
 	gone := isNoSuchKey(err)
@@ -254,6 +337,16 @@ func (s *Set) checkHistory(ctx context.Context, reconnect bool) error {
 		s.verify = true
 		return nil
 	}
+	// Records this node added and has not read back yet: a stream gone, or
+	// gone back to before the newest of them, lost them — even when this
+	// node has read nothing yet, so that the checks above see no
+	// divergence. (Those the tailer passes without reading are checkOwn's.)
+	if unread := s.journal.newestUnread(); unread != "" && (gone || compareIDs(info.LastGeneratedID, unread) < 0) {
+		s.log.Warn("redisset: the revocation stream lost records this node added before it read them back (Redis lost data); sending this node's recent revocations again where Redis lacks them",
+			"server", s.where)
+		s.verify = true
+		return nil
+	}
 	if own := s.journal.newest(); own != "" && !gone && compareIDs(info.FirstEntry.ID, own) <= 0 {
 		msgs, err := s.cmd.XRange(ctx, s.keys.stream, own, own).Result()
 		if err != nil {
@@ -267,10 +360,9 @@ func (s *Set) checkHistory(ctx context.Context, reconnect bool) error {
 }
 
 // verifyJournal checks each revocation this node delivered within the
-// journal's window against the entry Redis holds now, and queues those
-// Redis lost (the entry is missing or weaker) for delivery again: in the
-// outbox, or, without one, straight to Redis. Sending again merges
-// idempotently.
+// journal's window against the entries Redis holds now, and queues those
+// Redis lost (no entry includes it) for delivery again: in the outbox, or,
+// without one, straight to Redis. Sending again merges idempotently.
 func (s *Set) verifyJournal(ctx context.Context) error {
 	calls := s.journal.recent(time.Now())
 	node, err := s.entryNode(ctx)
@@ -278,19 +370,21 @@ func (s *Set) verifyJournal(ctx context.Context) error {
 		return err
 	}
 	var lost []call
+	keys := make([]string, 0, 3*verifyBatch)
 	for start := 0; start < len(calls); start += verifyBatch {
 		batch := calls[start:min(start+verifyBatch, len(calls))]
-		keys := make([]string, len(batch))
+		keys = keys[:0]
 		for i := range batch {
-			keys[i] = s.keys.entry(batch[i].kind, batch[i].name())
+			keys = s.keys.coverKeys(keys, &batch[i])
 		}
 		vals, err := node.MGet(ctx, keys...).Result()
 		if err != nil {
 			return err
 		}
 		for i := range batch {
-			state, _ := vals[i].(string)
-			if !covers(&batch[i], state) {
+			var st coverStates
+			st, vals = takeCoverStates(&batch[i], vals)
+			if !covers(&batch[i], &st) {
 				lost = append(lost, batch[i])
 			}
 		}
@@ -318,21 +412,67 @@ func (s *Set) verifyJournal(ctx context.Context) error {
 	return nil
 }
 
-// covers reports whether the entry state Redis holds includes call c.
-func covers(c *call, state string) bool {
-	if state == "" {
-		return false
+// coverStates are the states, as Redis holds them, of the entries that
+// can include a call: its own entry; for an issued-before call, the
+// session's session entry; for a session or issued-before call with a
+// subject, the subject's entry (after a collapse, or a RevokeSubject, the
+// script keeps no entry of its own for a session the subject's entry
+// revokes). "" for an entry Redis does not hold.
+type coverStates struct {
+	entry, session, subject string
+}
+
+// coverKeys appends to dst the keys of the entries that can include c, in
+// the order takeCoverStates reads their values.
+func (k keys) coverKeys(dst []string, c *call) []string {
+	dst = append(dst, k.entry(c.kind, c.name()))
+	if c.kind == kindToken {
+		dst = append(dst, k.entry(kindSession, c.name()))
+	}
+	if c.kind != kindSubject && c.owner() != "" {
+		dst = append(dst, k.entry(kindSubject, c.owner()))
+	}
+	return dst
+}
+
+// takeCoverStates reads the states of c's entries from the head of vals
+// (MGET's values for coverKeys), and returns them and the rest.
+func takeCoverStates(c *call, vals []any) (st coverStates, rest []any) {
+	next := func() string {
+		v, _ := vals[0].(string)
+		vals = vals[1:]
+		return v
+	}
+	st.entry = next()
+	if c.kind == kindToken {
+		st.session = next()
+	}
+	if c.kind != kindSubject && c.owner() != "" {
+		st.subject = next()
+	}
+	return st, vals
+}
+
+// covers reports whether the entries Redis holds include call c.
+func covers(c *call, st *coverStates) bool {
+	if c.kind != kindSubject && st.subject != "" {
+		if e, ok := parseSubjectState(st.subject); ok && c.created < e.before && e.until >= c.until {
+			return true
+		}
 	}
 	switch c.kind {
 	case kindSession:
-		u, ok := parseSessionState(state)
+		u, ok := parseSessionState(st.entry)
 		return ok && u >= c.until
 	case kindToken:
-		t, ok := parseTokenState(state)
+		if u, ok := parseSessionState(st.session); ok && u >= c.until {
+			return true
+		}
+		t, ok := parseTokenState(st.entry)
 		return ok && t.until >= c.until && max(t.hard, t.soft) >= c.before
 	case kindSubject:
-		st, ok := parseSubjectState(state)
-		return ok && st.until >= c.until && st.before >= c.before
+		e, ok := parseSubjectState(st.entry)
+		return ok && e.until >= c.until && e.before >= c.before
 	}
 	return false
 }

@@ -74,7 +74,7 @@ func TestCluster(t *testing.T) {
 	}
 
 	id := newID()
-	if err := a.RevokeSession(bg, id, time.Now().Add(time.Hour)); err != nil {
+	if err := a.RevokeSession(bg, session(id), time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if err := a.RevokeSubject(bg, "dave", time.Now(), time.Now().Add(time.Hour)); err != nil {
@@ -267,7 +267,7 @@ func TestSentinelFailover(t *testing.T) {
 	}
 	a, b := newSet(t, opts()), newSet(t, opts())
 	before := newID()
-	if err := a.RevokeSession(bg, before, time.Now().Add(time.Hour)); err != nil {
+	if err := a.RevokeSession(bg, session(before), time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if !waitFor(5*time.Second, func() bool { return revokedOn(b, before) }) {
@@ -281,7 +281,7 @@ func TestSentinelFailover(t *testing.T) {
 	t0 := time.Now()
 	t.Log("failed over to", promoted.addr())
 	after := newID()
-	if err := a.RevokeSession(bg, after, time.Now().Add(time.Hour)); err != nil {
+	if err := a.RevokeSession(bg, session(after), time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	onNewMaster := func(id revocation.ID) bool {
