@@ -256,47 +256,26 @@ func (t *Table[T]) Check(id ID, subject string, created, issued, now uint32) Ver
 // new entry beyond the subject's bound collapses the subject's entries
 // first.
 func (t *Table[T]) PutSession(id ID, key Key, created, until, now uint32, mode Mode, emit Emit[T]) {
-	if until < now {
-		return
-	}
-	os := t.ownerShard(key)
-	os.mu.Lock()
-	if t.prepare(os, id, key, created, until, now, mode, emit) {
-		os.mu.Unlock()
-		return
-	}
-	sh := t.shard(id)
-	sh.mu.Lock()
-	old, had := sh.sessions[id]
-	if had && until <= old {
-		sh.mu.Unlock()
-		os.mu.Unlock()
-		return
-	}
-	_, hadTok := sh.tokens[id]
-	sh.sessions[id] = until
-	if !had {
-		t.nSessions.Add(1)
-		t.entries.Add(1)
-	}
-	// A token entry of the session is redundant once every token of it is
-	// revoked as long.
-	if tok, ok := sh.tokens[id]; ok && tok.Until() <= until {
-		delete(sh.tokens, id)
-		t.nTokens.Add(-1)
-		t.entries.Add(-1)
-	}
-	sh.mu.Unlock()
-	if !had && !hadTok {
-		os.m[key] = append(os.m[key], owned{id, created})
-	}
-	if emit != nil {
-		emit(&Change[T]{Kind: KindSession, ID: id, Key: key, Created: created, Until: until})
-	}
-	os.mu.Unlock()
-	if mode == Enforce {
-		t.checkCapacity(now, emit)
-	}
+	t.put(id, key, created, until, now, mode, emit, func(sh *shard[T]) (*Change[T], bool) {
+		old, had := sh.sessions[id]
+		_, hadTok := sh.tokens[id]
+		if had && until <= old {
+			return nil, true
+		}
+		sh.sessions[id] = until
+		if !had {
+			t.nSessions.Add(1)
+			t.entries.Add(1)
+		}
+		// A token entry of the session is redundant once every token of it
+		// is revoked as long.
+		if tok, ok := sh.tokens[id]; ok && tok.Until() <= until {
+			delete(sh.tokens, id)
+			t.nTokens.Add(-1)
+			t.entries.Add(-1)
+		}
+		return &Change[T]{Kind: KindSession, ID: id, Key: key, Created: created, Until: until}, had || hadTok
+	})
 }
 
 // PutToken records an issued-before entry for session id, of subject key
@@ -305,6 +284,31 @@ func (t *Table[T]) PutSession(id ID, key Key, created, until, now uint32, mode M
 // the state changed. Nothing is recorded when a session or subject entry
 // already revokes the whole session that long.
 func (t *Table[T]) PutToken(id ID, key Key, created, until, now uint32, mode Mode, merge func(old T, ok bool) (T, bool), emit Emit[T]) {
+	t.put(id, key, created, until, now, mode, emit, func(sh *shard[T]) (*Change[T], bool) {
+		u, hadSession := sh.sessions[id]
+		old, had := sh.tokens[id]
+		if hadSession && u >= until {
+			return nil, true
+		}
+		next, changed := merge(old, had)
+		if !changed {
+			return nil, true
+		}
+		sh.tokens[id] = next
+		if !had {
+			t.nTokens.Add(1)
+			t.entries.Add(1)
+		}
+		return &Change[T]{Kind: KindToken, ID: id, Key: key, Created: created, Token: next}, had || hadSession
+	})
+}
+
+// put is what PutSession and PutToken share: under the subject's lock,
+// prepare (coverage, the per-subject bound); under the shard's, apply,
+// which returns the new state (nil when nothing changed) and whether id
+// had an entry already; then list a new id under its subject, report the
+// change, and apply the capacity.
+func (t *Table[T]) put(id ID, key Key, created, until, now uint32, mode Mode, emit Emit[T], apply func(*shard[T]) (*Change[T], bool)) {
 	if until < now {
 		return
 	}
@@ -316,29 +320,17 @@ func (t *Table[T]) PutToken(id ID, key Key, created, until, now uint32, mode Mod
 	}
 	sh := t.shard(id)
 	sh.mu.Lock()
-	u, hadSession := sh.sessions[id]
-	old, had := sh.tokens[id]
-	var next T
-	changed := !hadSession || u < until
-	if changed {
-		next, changed = merge(old, had)
-	}
-	if !changed {
-		sh.mu.Unlock()
+	c, listed := apply(sh)
+	sh.mu.Unlock()
+	if c == nil {
 		os.mu.Unlock()
 		return
 	}
-	sh.tokens[id] = next
-	if !had {
-		t.nTokens.Add(1)
-		t.entries.Add(1)
-	}
-	sh.mu.Unlock()
-	if !had && !hadSession {
+	if !listed {
 		os.m[key] = append(os.m[key], owned{id, created})
 	}
 	if emit != nil {
-		emit(&Change[T]{Kind: KindToken, ID: id, Key: key, Created: created, Token: next})
+		emit(c)
 	}
 	os.mu.Unlock()
 	if mode == Enforce {
