@@ -74,8 +74,11 @@ func BenchmarkCheck(b *testing.B) {
 }
 
 // BenchmarkRevokeSession measures a revocation against a live redis-server
-// on loopback (the script: merge, SET PXAT, XADD), one at a time and from
-// every CPU. It starts its own redis-server.
+// on loopback (the script: merge, SET PXAT, the owner index, XADD), one at
+// a time and from every CPU, each session of a subject of its own; and,
+// one at a time, sessions of a single subject, each newer than the last,
+// so that every MaxPerSubject+1-th call collapses the subject's entries.
+// It starts its own redis-server.
 func BenchmarkRevokeSession(b *testing.B) {
 	srv := startRedis(b)
 	o := testOptions(b, srv.addr())
@@ -99,6 +102,18 @@ func BenchmarkRevokeSession(b *testing.B) {
 				}
 			}
 		})
+	})
+	// Outside the sub-benchmark, which -count runs again on the same Set:
+	// every session is newer than the subject's entry, never covered by it.
+	created := time.Now().Add(-time.Hour)
+	b.Run("one-subject", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			created = created.Add(time.Second)
+			if err := s.RevokeSession(bg, revocation.Session{ID: newID(), Subject: "bench", Created: created}, until); err != nil {
+				b.Fatal(err)
+			}
+		}
 	})
 	if st := s.Status(); st.Pending != 0 || st.Down {
 		b.Errorf("revocations went to the outbox: %+v", st)

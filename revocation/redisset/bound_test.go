@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -370,4 +371,188 @@ func TestOldFormatEntries(t *testing.T) {
 	if a.applied.Load() < 2 {
 		t.Errorf("the running node applied %d stream records, want the 2 old-format ones", a.applied.Load())
 	}
+}
+
+// TestScriptMatchesLocal makes the same random revocations — sessions,
+// issued-before and subjects of three subjects, with many repeats and a
+// per-subject bound of 4, so that collapses and covered sessions are
+// frequent — on a Set and on a revocation.Local, and checks that every
+// verdict is the same on the Local, on the node that made them, on a node
+// that followed the stream, and on a node loaded from Redis afterwards.
+func TestScriptMatchesLocal(t *testing.T) {
+	for seed := range uint64(3) {
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) { scriptMatchesLocal(t, seed) })
+	}
+}
+
+func scriptMatchesLocal(t *testing.T, seed uint64) {
+	srv := startRedis(t)
+	opts := func() Options {
+		o := testOptions(t, srv.addr())
+		o.MaxPerSubject = 4
+		return o
+	}
+	a, b := newSet(t, opts()), newSet(t, opts())
+	l, err := revocation.NewLocal(revocation.LocalOptions{MaxPerSubject: 4, PruneInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+
+	rng := rand.New(rand.NewPCG(seed, 2))
+	now := time.Now().Truncate(time.Second)
+	subjects := []string{"ann", "ben", "cat"}
+	// Each subject's sessions created 40 s apart over the last 100 minutes;
+	// the calls go through them in a window that moves forward, so that new
+	// sessions keep coming after each collapse.
+	const perSubject = 150
+	var sessions []revocation.Session
+	for _, subject := range subjects {
+		for j := range perSubject {
+			created := now.Add(-100*time.Minute + time.Duration(j)*40*time.Second)
+			sessions = append(sessions, revocation.Session{ID: newID(), Subject: subject, Created: created})
+		}
+	}
+	pick := func(call int) revocation.Session {
+		j := min(call/4+rng.IntN(8), perSubject-1)
+		return sessions[rng.IntN(len(subjects))*perSubject+j]
+	}
+	// Every session, and a new one of each subject, at issued-at times
+	// before, within and after the revoked windows, now and later.
+	var queries []revocation.Query
+	for _, rs := range sessions {
+		for _, issued := range []time.Time{rs.Created, now.Add(-30 * time.Minute), now.Add(time.Minute)} {
+			queries = append(queries, revocation.Query{ID: rs.ID, Subject: rs.Subject, Created: rs.Created, Issued: issued})
+		}
+	}
+	for _, subject := range subjects {
+		for _, ago := range []time.Duration{90 * time.Minute, 45 * time.Minute, time.Minute} {
+			queries = append(queries, revocation.Query{ID: newID(), Subject: subject, Created: now.Add(-ago), Issued: now})
+		}
+	}
+	at := []time.Time{now.Add(time.Second), now.Add(15 * time.Minute)}
+	differ := func(s *Set) string {
+		for _, q := range queries {
+			for _, when := range at {
+				want, _ := l.Check(bg, q, when)
+				got, err := s.Check(bg, q, when)
+				if got != want || err != nil {
+					return fmt.Sprintf("%s's session %x created %v issued %v, at %v: %v (%v), Local %v",
+						q.Subject, q.ID[:4], q.Created.Sub(now), q.Issued.Sub(now), when.Sub(now), got, err, want)
+				}
+			}
+		}
+		return ""
+	}
+	compare := func(when string, nodes map[string]*Set) {
+		t.Helper()
+		for name, s := range nodes {
+			var d string
+			if !waitFor(5*time.Second, func() bool { d = differ(s); return d == "" }) {
+				t.Fatalf("%s, %s differs from revocation.Local: %s", when, name, d)
+			}
+		}
+		for _, subject := range subjects {
+			key := table.KeyOf(subject)
+			for name, s := range nodes {
+				if n, m := s.rep.t.Owned(key), l.Stats(); n > m.MaxPerSubject {
+					t.Errorf("%s, %s holds %d entries of %s", when, name, n, subject)
+				}
+			}
+		}
+	}
+	for round := range 12 {
+		for i := range 50 {
+			until := now.Add(10*time.Minute + time.Duration(rng.IntN(6000))*time.Second)
+			rs := pick(round*50 + i)
+			var errA, errL error
+			var what string
+			switch k := rng.IntN(100); {
+			case k < 65:
+				what = "RevokeSession"
+				errA, errL = a.RevokeSession(bg, rs, until), l.RevokeSession(bg, rs, until)
+			case k < 97:
+				what = "RevokeIssuedBefore"
+				before := now.Add(-time.Duration(rng.IntN(3600)) * time.Second)
+				eff := now.Add(time.Duration(rng.IntN(2)*20-10) * time.Minute) // past or future, far from the call
+				errA, errL = a.RevokeIssuedBefore(bg, rs, before, eff, until), l.RevokeIssuedBefore(bg, rs, before, eff, until)
+			default:
+				what = "RevokeSubject"
+				before := rs.Created.Add(-time.Duration(rng.IntN(600)) * time.Second) // older sessions only
+				errA, errL = a.RevokeSubject(bg, rs.Subject, before, until), l.RevokeSubject(bg, rs.Subject, before, until)
+			}
+			if errA != nil || errL != nil {
+				t.Fatalf("round %d, call %d, %s: Set %v, Local %v", round, i, what, errA, errL)
+			}
+		}
+		compare(fmt.Sprintf("after round %d", round), map[string]*Set{"the node that revoked": a, "the node that followed": b})
+	}
+	late := newSet(t, opts())
+	compare("at the end", map[string]*Set{"the node started afterwards": late})
+	for _, subject := range subjects {
+		key := table.KeyOf(subject)
+		if n, m := late.rep.t.Owned(key), a.rep.t.Owned(key); n != m {
+			t.Errorf("%s: %d entries on the node started afterwards, %d on the node that revoked", subject, n, m)
+		}
+	}
+	if st := l.Stats(); st.Collapses < 30 {
+		t.Errorf("only %d collapses: the test does not exercise them", st.Collapses)
+	}
+	t.Logf("Local: %+v", l.Stats())
+}
+
+// TestJournalKnowsEveryRecord checks that whenever a revocation adds
+// records to the stream, the script's reply names the last one, so that
+// the node's journal can check it was not lost — including a collapse
+// followed by an issued-before call that a session entry already covers,
+// and a covered session that extends its subject's entry.
+func TestJournalKnowsEveryRecord(t *testing.T) {
+	srv := startRedis(t)
+	o := testOptions(t, srv.addr())
+	o.MaxPerSubject = 4
+	a := newSet(t, o)
+	c := srv.client()
+	now := time.Now()
+	until := now.Add(time.Hour)
+	last := func() string {
+		info, err := c.XInfoStream(bg, a.keys.stream).Result()
+		if err != nil {
+			return ""
+		}
+		return info.LastGeneratedID
+	}
+	step := 0
+	expect := func(what string, err error) {
+		t.Helper()
+		step++
+		if err != nil {
+			t.Fatalf("%d, %s: %v", step, what, err)
+		}
+		if got, want := a.journal.newest(), last(); got != want {
+			t.Errorf("%d, %s: the journal's newest record is %q, the stream's last %q", step, what, got, want)
+		}
+	}
+	rs := func(i int) revocation.Session {
+		return revocation.Session{ID: newID(), Subject: "quinn", Created: now.Add(time.Duration(i-100) * time.Second)}
+	}
+	for i := range 4 {
+		expect("a session", a.RevokeSession(bg, rs(i), until))
+	}
+	// A session entry written by the previous version (no owner index),
+	// for a session newer than those four.
+	x := rs(50)
+	if err := c.Do(bg, "set", a.keys.entry(kindSession, hexID(x.ID)), fmt.Sprint(secs(until)), "pxat", time.Unix(int64(secs(until))+1, 0).UnixMilli()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	// The subject is full: this call collapses its four entries (a stream
+	// record), then finds the session entry already revokes every token.
+	expect("an issued-before call after a collapse, covered by a session entry",
+		a.RevokeIssuedBefore(bg, x, now, now, until.Add(-time.Minute)))
+	if _, ok := a.rep.subjectEntry(table.KeyOf("quinn")); !ok {
+		t.Fatal("no collapse")
+	}
+	// A session the subject entry covers, revoked for longer: the subject
+	// entry's until grows.
+	expect("a covered session extending its subject entry", a.RevokeSession(bg, rs(0), until.Add(time.Hour)))
+	expect("a subject", a.RevokeSubject(bg, "quinn", now, until.Add(2*time.Hour)))
 }

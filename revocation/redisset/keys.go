@@ -104,10 +104,11 @@ func secs(t time.Time) uint32 {
 // needs no entry (the subject entry's until is extended if needed); a
 // subject holds at most ARGV[8] session and issued-before entries, listed
 // in its owner index (a hash of session ID to created-at, with "_u" the
-// latest until); the entry that would exceed it first collapses them into
-// the subject entry, which then revokes every session of the subject
-// created up to the newest of them; a subject entry deletes the entries it
-// makes redundant. Nothing is ever refused.
+// latest until); the entry that would exceed it first drops the expired
+// ones from the index and, if the subject is still full, collapses the
+// others into the subject entry, which then revokes every session of the
+// subject created up to the newest of them; a subject entry deletes the
+// entries it makes redundant. Nothing is ever refused.
 //
 //	KEYS[1] the entry, KEYS[2] the stream, KEYS[3] the subject entry,
 //	KEYS[4] the owner index, KEYS[5] the session's other entry (token for
@@ -117,10 +118,14 @@ func secs(t time.Time) uint32 {
 //	        then session: until; token: before, effective, until, at;
 //	        subject: before, until
 //
-// It returns {1, state, stream ID} when it changed something and {0,
-// state} when it did not ("" when the call was a no-op because until is
-// past or a subject entry covers it). The state strings are those of the
-// entry's value and of the stream's "v" field:
+// It returns {1, state, stream ID} when it wrote something — the ID of the
+// last stream record it added, which may be a collapse's or an extended
+// subject entry's even when the call's own entry did not change — and {0,
+// state} when it wrote nothing. state is the entry's state after the call,
+// "" when the call has no entry: its until is past, the subject's entry
+// covers the session, or (an issued-before call) the session's session
+// entry revokes every token as long. The state strings are those of the entry's value and
+// of the stream's "v" field:
 //
 //	session  until
 //	token    hard:soft:effective:until:version
@@ -325,22 +330,21 @@ add(kind, name, val, true)
 return {1, val, xid}
 `)
 
-// scriptKeys returns the script's KEYS for c.
-func (k keys) scriptKeys(c *call) []string {
+// scriptKeys returns the script's KEYS for c, whose hex name and owner
+// are name and owner (c.name() and c.owner(): computed once by the caller).
+// A subject call's owner is its own subject.
+func (k keys) scriptKeys(c *call, name, owner string) []string {
 	other := kindToken
 	if c.kind == kindToken {
 		other = kindSession
 	}
-	owner := c.owner()
-	if c.kind == kindSubject {
-		owner = c.name()
-	}
-	return []string{k.entry(c.kind, c.name()), k.stream, k.entry(kindSubject, owner), k.entry(kindOwner, owner), k.entry(byte(other), c.name())}
+	return []string{k.entry(c.kind, name), k.stream, k.entry(kindSubject, owner), k.entry(kindOwner, owner), k.entry(byte(other), name)}
 }
 
-// scriptArgs returns the script's ARGV for c at now.
-func (c *call) scriptArgs(maxLen int64, now uint32, base string, bound int) []any {
-	args := []any{string(c.kind), c.name(), maxLen, now, base, c.owner(), c.created, bound}
+// scriptArgs returns the script's ARGV for c, as scriptKeys names it, at
+// now.
+func (c *call) scriptArgs(name, owner string, maxLen int64, now uint32, base string, bound int) []any {
+	args := []any{string(c.kind), name, maxLen, now, base, owner, c.created, bound}
 	switch c.kind {
 	case kindSession:
 		args = append(args, c.until)

@@ -255,6 +255,64 @@ func TestOwnWriteLostBeforeReadBack(t *testing.T) {
 	}
 }
 
+// TestNoFalseLoss runs the tailer's history check over and over while the
+// node revokes: a record the node adds while the check runs must not look
+// lost (which would make the node verify its whole journal every time).
+// Then the tailer reads everything back, and finds nothing missing either.
+func TestNoFalseLoss(t *testing.T) {
+	srv := startRedis(t)
+	var logs captureLogger
+	o := testOptions(t, srv.addr())
+	o.Logger = logs.logger()
+	a := newSet(t, o)
+	pauseTailer(t, a)
+	done := make(chan error, 1)
+	go func() {
+		for range 2000 {
+			if err := a.RevokeSession(bg, session(newID()), time.Now().Add(time.Hour)); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	checks := 0
+	for running := true; running; checks++ {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			running = false
+		case <-time.After(30 * time.Second):
+			t.Fatal("waiting (30 s) for 2,000 revocations")
+		default:
+		}
+		if err := a.checkHistory(bg, false); err != nil {
+			t.Fatal(err)
+		}
+		if a.verify || a.needResync {
+			t.Fatalf("check %d during revocations: verify %v, resync %v; log:\n%s", checks, a.verify, a.needResync, logs.String())
+		}
+	}
+	for i := 0; a.lastID != a.journal.newest(); i++ {
+		if i == 100 {
+			t.Fatalf("waiting (100 reads) for the tailer to read back its records: at %s, the newest %s", a.lastID, a.journal.newest())
+		}
+		if err := a.read(bg); err != nil {
+			t.Fatal(err)
+		}
+		if a.verify || a.needResync {
+			t.Fatalf("reading back: verify %v, resync %v; log:\n%s", a.verify, a.needResync, logs.String())
+		}
+	}
+	resumeTailer(a)
+	t.Logf("%d history checks during 2,000 revocations", checks)
+	if u := a.journal.newestUnread(); u != "" {
+		t.Errorf("after reading everything back, %s is still unread", u)
+	}
+}
+
 // TestCloseLeavesNoGoroutines opens and closes Sets (with revocations,
 // and with Redis gone before Close) and checks that every goroutine they
 // started has returned.

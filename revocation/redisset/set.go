@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/crumbhq/crumb/revocation"
+	"github.com/crumbhq/crumb/revocation/internal/table"
 )
 
 // Set is the Redis-backed revocation.Set. Create it with New; it is safe
@@ -257,7 +258,7 @@ func ownerKey(subject string) ([sha256.Size]byte, error) {
 	if subject == "" || len(subject) > revocation.MaxSubjectLen {
 		return [sha256.Size]byte{}, fmt.Errorf("%w: a session revocation needs the session's subject; a session without one carries no authority and needs no revocation", revocation.ErrBadSubject)
 	}
-	return sha256.Sum256([]byte(subject)), nil
+	return table.KeyOf(subject), nil
 }
 
 // RevokeIssuedBefore implements revocation.Set, with revocation.Local's
@@ -279,7 +280,7 @@ func (s *Set) RevokeSubject(ctx context.Context, subject string, before, until t
 	if subject == "" || len(subject) > revocation.MaxSubjectLen {
 		return revocation.ErrBadSubject
 	}
-	return s.revoke(ctx, &call{kind: kindSubject, skey: sha256.Sum256([]byte(subject)), before: secs(before), until: secs(until)})
+	return s.revoke(ctx, &call{kind: kindSubject, skey: table.KeyOf(subject), before: secs(before), until: secs(until)})
 }
 
 func (s *Set) revoke(ctx context.Context, c *call) error {
@@ -349,9 +350,9 @@ var errNotReplicated = errors.New("redisset: revocation not acknowledged by enou
 // on the same connection) and applies the merged state it returns to the
 // replica.
 func (s *Set) send(ctx context.Context, c *call) error {
-	name := c.name()
-	keys := s.keys.scriptKeys(c)
-	args := c.scriptArgs(s.opts.StreamMaxLen, secs(time.Now()), s.keys.base, s.opts.MaxPerSubject)
+	name, owner := c.name(), c.owner()
+	keys := s.keys.scriptKeys(c, name, owner)
+	args := c.scriptArgs(name, owner, s.opts.StreamMaxLen, secs(time.Now()), s.keys.base, s.opts.MaxPerSubject)
 	var res any
 	var err error
 	if s.opts.WaitReplicas > 0 {
@@ -367,7 +368,7 @@ func (s *Set) send(ctx context.Context, c *call) error {
 		return err
 	}
 	if c.kind != kindSession && state != "" {
-		s.rep.applyState(c.kind, name, state, c.owner(), c.created)
+		s.rep.applyState(c.kind, name, state, owner, c.created)
 	}
 	s.journal.add(c, xid, time.Now())
 	return nil
@@ -688,7 +689,7 @@ func (f *freshness) stop() {
 // subject created before before are revoked until until — and whether there
 // is one. Tools use it to report an entry's real expiry: entries only grow.
 func (s *Set) SubjectEntry(subject string) (before, until time.Time, ok bool) {
-	e, ok := s.rep.subjectEntry(sha256.Sum256([]byte(subject)))
+	e, ok := s.rep.subjectEntry(table.KeyOf(subject))
 	if !ok {
 		return time.Time{}, time.Time{}, false
 	}

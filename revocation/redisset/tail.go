@@ -299,6 +299,9 @@ func (s *Set) checkStream(ctx context.Context, since string) error {
 // read back yet missing (the stream gone, or gone back before them), make
 // it verify its journal too: verifyJournal sends again what Redis lost.
 func (s *Set) checkHistory(ctx context.Context, reconnect bool) error {
+	// Before XINFO: a record this node adds while it runs is not in its
+	// answer, and must not look lost.
+	unread := s.journal.newestUnread()
 	info, err := s.cmd.XInfoStream(ctx, s.keys.stream).Result()
 	gone := isNoSuchKey(err)
 	if err != nil && !gone {
@@ -341,7 +344,7 @@ func (s *Set) checkHistory(ctx context.Context, reconnect bool) error {
 	// gone back to before the newest of them, lost them — even when this
 	// node has read nothing yet, so that the checks above see no
 	// divergence. (Those the tailer passes without reading are checkOwn's.)
-	if unread := s.journal.newestUnread(); unread != "" && (gone || compareIDs(info.LastGeneratedID, unread) < 0) {
+	if unread != "" && (gone || compareIDs(info.LastGeneratedID, unread) < 0) {
 		s.log.Warn("redisset: the revocation stream lost records this node added before it read them back (Redis lost data); sending this node's recent revocations again where Redis lacks them",
 			"server", s.where)
 		s.verify = true

@@ -27,6 +27,7 @@ import (
 
 	"github.com/crumbhq/crumb/internal/testdep"
 	"github.com/crumbhq/crumb/revocation"
+	"github.com/crumbhq/crumb/revocation/internal/table"
 )
 
 // TestCluster runs a three-master Redis Cluster on loopback ports, created
@@ -107,6 +108,33 @@ func TestCluster(t *testing.T) {
 	q := revocation.Query{ID: newID(), Subject: "dave", Created: time.Now().Add(-time.Hour), Issued: time.Now()}
 	if v, err := c.Check(bg, q, time.Now()); v != revocation.SubjectRevoked || err != nil {
 		t.Errorf("subject on C: %v, %v", v, err)
+	}
+
+	// The per-subject bound: the script reads, deletes and indexes keys it
+	// is not given in KEYS (the subject's entries, by name). They share the
+	// set's slot, and the cluster runs the script.
+	until := time.Now().Add(time.Hour)
+	var erin []revocation.Session
+	for i := range 2*revocation.DefaultMaxPerSubject + 5 {
+		rs := revocation.Session{ID: newID(), Subject: "erin", Created: time.Now().Add(time.Duration(i-100) * time.Second)}
+		if err := a.RevokeSession(bg, rs, until); err != nil {
+			t.Fatalf("revocation %d of one subject on the cluster: %v", i, err)
+		}
+		erin = append(erin, rs)
+	}
+	if _, ok := a.rep.subjectEntry(table.KeyOf("erin")); !ok || a.Stats().Collapses == 0 {
+		t.Errorf("no collapse on the cluster: %+v", a.Stats())
+	}
+	for _, rs := range erin {
+		if !waitFor(5*time.Second, func() bool { return rejects(b, rs) && rejects(c, rs) }) {
+			t.Fatal("waiting (5 s) for B and C to reject every session of the collapsed subject")
+		}
+	}
+	if err := b.RevokeSubject(bg, "erin", time.Now(), until); err != nil {
+		t.Fatalf("a subject entry dropping the subject's entries on the cluster: %v", err)
+	}
+	if !waitFor(5*time.Second, func() bool { return a.rep.t.Owned(table.KeyOf("erin")) == 0 }) {
+		t.Errorf("A still holds %d of the subject's entries after RevokeSubject", a.rep.t.Owned(table.KeyOf("erin")))
 	}
 	for _, s := range []*Set{a, b, c} {
 		if err := s.Health(bg); err != nil {
