@@ -347,14 +347,43 @@ func (t *Table[T]) prepare(os *ownerShard, id ID, key Key, created, until, now u
 	if key == NoKey {
 		return false
 	}
-	if t.coverOrExtend(key, created, until, emit) {
+	if t.coverOrExtend(key, created, until, now, emit) {
 		return true
 	}
-	if mode == Enforce && int64(len(os.m[key])) >= t.perSubject && !t.present(id) {
-		t.collapse(os, key, now, emit)
-		return t.coverOrExtend(key, created, until, emit)
+	if mode == Enforce && t.full(os, key) && !t.present(id) {
+		// Entries that expired and were not pruned yet count for nothing:
+		// drop them first, as Redis does, so that every node decides alike.
+		t.dropExpired(os, key, now)
+		if t.full(os, key) {
+			t.collapse(os, key, now, emit)
+			return t.coverOrExtend(key, created, until, now, emit)
+		}
 	}
 	return false
+}
+
+// full reports whether key holds its bound of entries. Called with os
+// locked.
+func (t *Table[T]) full(os *ownerShard, key Key) bool {
+	return int64(len(os.m[key])) >= t.perSubject
+}
+
+// dropExpired removes the entries of key whose until is before now, from
+// the maps and from the list. Called with os locked.
+func (t *Table[T]) dropExpired(os *ownerShard, key Key, now uint32) {
+	list := os.m[key]
+	keep := list[:0]
+	for _, o := range list {
+		if u, ok := t.until(o.id); ok && u >= now {
+			keep = append(keep, o)
+			continue
+		}
+		sh := t.shard(o.id)
+		sh.mu.Lock()
+		t.removeLocked(sh, o.id)
+		sh.mu.Unlock()
+	}
+	t.setList(os, key, keep)
 }
 
 // present reports whether id has an entry of either kind.
@@ -370,15 +399,15 @@ func (t *Table[T]) present(id ID) bool {
 // coverOrExtend reports whether the subject entry of key revokes a session
 // created at created; if it does but for less long than until, its until
 // is extended (the session was revoked anyway: it stays revoked).
-func (t *Table[T]) coverOrExtend(key Key, created, until uint32, emit Emit[T]) bool {
+func (t *Table[T]) coverOrExtend(key Key, created, until, now uint32, emit Emit[T]) bool {
 	if t.nSubjects.Load() == 0 {
 		return false
 	}
 	t.subjMu.Lock()
 	defer t.subjMu.Unlock()
 	e, ok := t.subjects[key]
-	if !ok || created >= e.Before {
-		return false
+	if !ok || e.Until < now || created >= e.Before {
+		return false // none, expired (not yet pruned), or not covering
 	}
 	if until > e.Until {
 		e.Until = until
@@ -401,6 +430,9 @@ func (t *Table[T]) PutSubject(key Key, e Subject, now uint32, mode Mode, emit Em
 	os.mu.Lock()
 	t.subjMu.Lock()
 	old, had := t.subjects[key]
+	if had && old.Until < now {
+		old = Subject{} // expired, not yet pruned: absent, as Redis has forgotten it
+	}
 	next := old.merge(e)
 	if had && next == old {
 		t.subjMu.Unlock()
@@ -511,6 +543,9 @@ func (t *Table[T]) collapse(os *ownerShard, key Key, now uint32, emit Emit[T]) b
 	if live > 0 {
 		t.subjMu.Lock()
 		old, had := t.subjects[key]
+		if had && old.Until < now {
+			old = Subject{} // expired, not yet pruned
+		}
 		next := old.merge(e)
 		t.subjects[key] = next
 		if !had {

@@ -164,17 +164,38 @@ func TestCollapseKeepsNewerEntry(t *testing.T) {
 	wantCheck(t, tb, sid(12), "ada", 105, 0, now, SubjectRevoked) // an older session, never revoked itself
 }
 
-// TestCollapseIgnoresExpiredEntries: entries past their until (not yet
-// pruned) neither widen a collapse nor lengthen it.
-func TestCollapseIgnoresExpiredEntries(t *testing.T) {
+// TestExpiredEntriesDoNotCount: entries past their until (not yet pruned)
+// do not count toward the subject's bound — they are dropped first, as
+// Redis does — so a subject with only some live entries is not collapsed
+// and no innocent older session of it is revoked.
+func TestExpiredEntriesDoNotCount(t *testing.T) {
 	tb := newTable(1000, 3)
 	tb.PutSession(sid(0), ada, 100, 5000, now, Enforce, nil)
-	tb.PutSession(sid(1), ada, 300, 1500, now, Enforce, nil) // the newest, expired at 2000
+	tb.PutSession(sid(1), ada, 300, 1500, now, Enforce, nil) // expired at 2000
 	tb.PutToken(sid(2), ada, 110, 1600, now, Enforce, setTok(tok{900, 1600}), nil)
 	tb.PutSession(sid(3), ada, 120, 5000, 2000, Enforce, nil)
-	wantSubject(t, tb, ada, Subject{Before: 101, Until: 5000})
-	wantCheck(t, tb, sid(3), "ada", 120, 0, 2000, SessionRevoked) // created after Before: kept
-	wantStats(t, tb, 1, 0, 1)
+	if _, ok := tb.SubjectEntry(ada); ok {
+		t.Error("a subject with two live entries under a bound of 3 was collapsed")
+	}
+	if n := tb.Owned(ada); n != 2 {
+		t.Errorf("Owned = %d, want 2 (the expired ones dropped)", n)
+	}
+	wantStats(t, tb, 2, 0, 0)
+	wantCheck(t, tb, sid(3), "ada", 120, 0, 2000, SessionRevoked)
+	wantCheck(t, tb, sid(9), "ada", 105, 0, 2000, NotRevoked) // an innocent older session
+}
+
+// TestExpiredSubjectEntryIsAbsent: a subject entry past its until (not yet
+// pruned) neither covers a new revocation nor lends its before to a new
+// subject entry.
+func TestExpiredSubjectEntryIsAbsent(t *testing.T) {
+	tb := newTable(1000, 3)
+	tb.PutSubject(ada, Subject{Before: 500, Until: 1500}, now, Enforce, nil)
+	tb.PutSession(sid(0), ada, 100, 5000, 2000, Enforce, nil) // created before 500, but the entry expired
+	wantCheck(t, tb, sid(0), "ada", 100, 0, 2000, SessionRevoked)
+	tb.PutSubject(ada, Subject{Before: 200, Until: 5000}, 2000, Enforce, nil)
+	wantSubject(t, tb, ada, Subject{Before: 200, Until: 5000})
+	wantCheck(t, tb, sid(9), "ada", 300, 0, 2000, NotRevoked)
 }
 
 // TestCollapseOfExpiredEntriesLeavesNoOrphan: a collapse that finds only
