@@ -32,7 +32,7 @@ const revocationsHelp = `SPEC names the revocation set the application uses:
                     Redis is down; without it such a revocation fails),
                     prefix=P (the key prefix, default crumb:), master=NAME
                     (Sentinel), addr=HOST:PORT (more nodes: Cluster), ca=PATH
-                    (for rediss), policy=closed|open and max_staleness=30s;
+                    (for rediss), policy=stale|closed and max_staleness=30s;
                     the package revocation/redisset (ParseSpec) lists them
                     all. The URL, which may hold a password, is never
                     echoed.`

@@ -245,27 +245,27 @@ func (s *Set) checkPersistence(ctx context.Context, node redis.UniversalClient) 
 // fails with ErrUnavailable. rs.Subject must not be empty
 // (revocation.ErrBadSubject).
 func (s *Set) RevokeSession(ctx context.Context, rs revocation.Session, until time.Time) error {
-	key, err := ownerKey(rs.Subject)
+	key, err := ownerKey(rs)
 	if err != nil {
 		return err
 	}
 	return s.revoke(ctx, &call{kind: kindSession, id: rs.ID, skey: key, created: secs(rs.Created), until: secs(until)})
 }
 
-// ownerKey validates a session revocation's subject and returns its
-// SHA-256.
-func ownerKey(subject string) ([sha256.Size]byte, error) {
-	if subject == "" || len(subject) > revocation.MaxSubjectLen {
-		return [sha256.Size]byte{}, fmt.Errorf("%w: a session revocation needs the session's subject; a session without one carries no authority and needs no revocation", revocation.ErrBadSubject)
+// ownerKey validates a session revocation (revocation.Session.Validate)
+// and returns its subject's SHA-256.
+func ownerKey(rs revocation.Session) ([sha256.Size]byte, error) {
+	if err := rs.Validate(); err != nil {
+		return [sha256.Size]byte{}, err
 	}
-	return table.KeyOf(subject), nil
+	return table.KeyOf(rs.Subject), nil
 }
 
 // RevokeIssuedBefore implements revocation.Set, with revocation.Local's
 // merge, computed in Redis so that every node sees one merged entry. The
 // time of the call is the later of this node's clock and before.
 func (s *Set) RevokeIssuedBefore(ctx context.Context, rs revocation.Session, before, effective, until time.Time) error {
-	key, err := ownerKey(rs.Subject)
+	key, err := ownerKey(rs)
 	if err != nil {
 		return err
 	}
