@@ -151,7 +151,10 @@
 // lock shared. A revocation made by one is thus in force in the others
 // within about a quarter of a second. A compaction by one replaces the
 // file; the others notice (its inode changed) and read the new one whole.
-// A process that cannot read the others' appends (it cannot have the lock
+// Each process applies its bounds (MaxPerSubject, MaxEntries) to the
+// revocations it makes itself; entries the others wrote are taken as they
+// are, so a process opened with other bounds — a tool — never collapses
+// the subjects of another. A process that cannot read the others' appends (it cannot have the lock
 // within a poll, or the read fails) keeps enforcing its own revocations and
 // reports the others' as missed: Health wraps ErrDegraded until a poll
 // succeeds. Processes of crumb 0.1 locked the log for as long as they ran:
@@ -182,8 +185,8 @@
 // and at most 10 seconds while it keeps failing (each attempt writes the
 // whole log). As soon as the disk takes writes again the log recovers,
 // without a restart (Stats.Recoveries counts it), and nothing acknowledged
-// was ever lost. A log removed or emptied by something else (an operator,
-// a log rotation) is rewritten the same way. A log that needs rewriting at
+// was ever lost. A log removed, emptied or shortened by something else (an
+// operator, a log rotation) is rewritten the same way. A log that needs rewriting at
 // open — damaged, or of version 1 — on a full disk does not keep the
 // application from starting: its revocations are enforced, and the log is
 // rewritten when the disk allows.

@@ -133,13 +133,11 @@ func NewLocal(opts LocalOptions) (*Local, error) {
 		if err != nil {
 			return nil, err
 		}
+		// The bounds apply to this process's own revocations: entries read
+		// from the file, which other processes sharing it wrote under their
+		// own bounds, are taken as they are, so a process opened with
+		// smaller bounds (a tool) never collapses another's subjects.
 		if err := l.openLog(path); err != nil {
-			return nil, err
-		}
-		// Subjects over their bound in the file (another process's view,
-		// or a smaller MaxPerSubject now) collapse, durably.
-		if err := l.enforce(); err != nil {
-			l.log.close()
 			return nil, err
 		}
 	}
@@ -160,7 +158,7 @@ func NewLocal(opts LocalOptions) (*Local, error) {
 func (l *Local) capacityReached(subjects, entries int) {
 	capacity, _ := l.t.Capacity()
 	if entries > capacity {
-		l.logger.Warn("revocation: the set is over its capacity and every subject in it holds one entry; revocations are still accepted (raise MaxEntries)",
+		l.logger.Warn("revocation: the set is over its capacity and collapsing its subjects could not bring it below; revocations are still accepted (raise MaxEntries)",
 			"entries", entries, "capacity", capacity, "collapsed_subjects", subjects)
 		return
 	}
@@ -285,18 +283,6 @@ func (l *Local) acknowledge(w *writes) error {
 	}
 	l.revoked.Add(1)
 	return nil
-}
-
-// enforce collapses the subjects over their bound and applies the
-// capacity after states were loaded from the log, and makes the result
-// durable. It is not a revocation: Stats.Revoked does not count it.
-func (l *Local) enforce() error {
-	w := l.writes()
-	l.t.Enforce(secs(time.Now()), w.emit)
-	if w.err != nil || w.seq == 0 {
-		return w.err
-	}
-	return l.log.commit(w.seq)
 }
 
 // Check implements Set. It takes one shard's read lock, makes one map

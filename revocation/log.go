@@ -235,7 +235,12 @@ func (w *wal) follow() (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("checking the log: %w", err)
 	}
-	if !os.SameFile(fi, w.info) || fi.Size() < w.readOff {
+	if os.SameFile(fi, w.info) && fi.Size() < w.readOff {
+		// Shortened in place by something else: what was cut off is only
+		// in memory now. Rewrite it from memory.
+		return 0, errLogGone
+	}
+	if !os.SameFile(fi, w.info) {
 		f, fi, err := openLogFile(w.path, false)
 		if errors.Is(err, fs.ErrNotExist) {
 			return 0, errLogGone
@@ -366,10 +371,8 @@ func (l *Local) poll() {
 	}
 	w.busy = true
 	w.mu.Unlock()
-	var n int
 	err := w.locked(lockShared, min(w.lockWait, pollLockWait), func() error {
-		var err error
-		n, err = w.follow()
+		_, err := w.follow()
 		return err
 	})
 	w.mu.Lock()
@@ -396,11 +399,6 @@ func (l *Local) poll() {
 	}
 	if failing {
 		l.logger.Info("revocation: reading other processes' revocations from the log works again", "path", w.path)
-	}
-	if n > 0 {
-		if err := l.enforce(); err != nil {
-			l.logger.Warn("revocation: collapsing subjects over their bound failed to reach the log", "err", err)
-		}
 	}
 }
 

@@ -123,8 +123,9 @@ const (
 	// Enforce applies the per-subject bound and the capacity: the mode of
 	// revocations made by this process.
 	Enforce Mode = iota
-	// Load applies a state read from a log or a stream as it is; the
-	// caller calls Enforce afterwards.
+	// Load applies a state read from a log or a stream as it is: the
+	// bounds apply to the revocations a process makes itself, not to those
+	// other processes wrote under bounds of their own.
 	Load
 )
 
@@ -572,23 +573,6 @@ func (t *Table[T]) collapse(os *ownerShard, key Key, now uint32, emit Emit[T]) b
 	}
 	t.collapses.Add(1)
 	return true
-}
-
-// Enforce applies the bounds after states were loaded with Load: it
-// collapses every subject holding more than the per-subject bound, then
-// applies the capacity.
-func (t *Table[T]) Enforce(now uint32, emit Emit[T]) {
-	for i := range t.owners {
-		os := &t.owners[i]
-		os.mu.Lock()
-		for key, list := range os.m {
-			if int64(len(list)) > t.perSubject {
-				t.collapse(os, key, now, emit)
-			}
-		}
-		os.mu.Unlock()
-	}
-	t.checkCapacity(now, emit)
 }
 
 // checkCapacity runs a capacity collapse when the table holds more than

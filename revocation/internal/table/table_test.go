@@ -504,7 +504,6 @@ func TestNoKeyNeverCollapsed(t *testing.T) {
 	for i := range 50 {
 		tb.PutSession(sid(i), NoKey, 100, 5000, now, Load, nil)
 	}
-	tb.Enforce(now, rec.emit)
 	tb.PutSession(sid(50), NoKey, 100, 5000, now, Enforce, rec.emit)
 	tb.PutToken(sid(51), NoKey, 100, 5000, now, Enforce, setTok(tok{900, 5000}), rec.emit)
 	wantStats(t, tb, 51, 1, 0)
@@ -522,9 +521,10 @@ func TestNoKeyNeverCollapsed(t *testing.T) {
 	wantCheck(t, tb, sid(51), "", 100, 0, now, TokenRevoked)
 }
 
-// TestEnforceAfterLoad: Load applies states as they are, beyond the bound;
-// Enforce then collapses the subjects over it and emits the result.
-func TestEnforceAfterLoad(t *testing.T) {
+// TestLoadBeyondTheBound: Load applies states as they are, beyond the
+// bound (another process wrote them under its own); the next revocation of
+// the subject made here collapses its entries and emits the result.
+func TestLoadBeyondTheBound(t *testing.T) {
 	tb := newTable(1000, 4)
 	for i := range 10 {
 		tb.PutSession(sid(i), ada, uint32(100+i), uint32(4000+i), now, Load, nil)
@@ -535,14 +535,17 @@ func TestEnforceAfterLoad(t *testing.T) {
 	if n := tb.Owned(ada); n != 10 {
 		t.Fatalf("Owned after Load = %d, want 10", n)
 	}
-	var rec recorder
-	tb.Enforce(now, rec.emit)
-	wantSubject(t, tb, ada, Subject{Before: 110, Until: 4009})
-	if a, g := tb.Owned(ada), tb.Owned(grace); a != 0 || g != 4 {
-		t.Errorf("Owned after Enforce = %d, %d; want 0, 4", a, g)
+	if _, ok := tb.SubjectEntry(ada); ok {
+		t.Fatal("Load collapsed a subject")
 	}
-	if got := rec.take(); len(got) != 1 || got[0] != (Change[tok]{Kind: KindSubject, Key: ada, Subject: Subject{110, 4009}}) {
-		t.Errorf("Enforce emitted %+v", got)
+	var rec recorder
+	tb.PutSession(sid(30), ada, 120, 4000, now, Enforce, rec.emit)
+	wantSubject(t, tb, ada, Subject{Before: 110, Until: 4009})
+	if a, g := tb.Owned(ada), tb.Owned(grace); a != 1 || g != 4 {
+		t.Errorf("Owned after a revocation of ada = %d, %d; want 1 (the new entry), 4", a, g)
+	}
+	if got := rec.take(); len(got) != 2 || got[0] != (Change[tok]{Kind: KindSubject, Key: ada, Subject: Subject{110, 4009}}) {
+		t.Errorf("the revocation emitted %+v", got)
 	}
 	for i := range 10 {
 		wantCheck(t, tb, sid(i), "ada", uint32(100+i), 0, 4009, SubjectRevoked)
@@ -695,7 +698,6 @@ func TestConcurrentBound(t *testing.T) {
 			}
 			tb.Prune(now + 5)
 			tb.Each(func(*Change[tok]) {})
-			tb.Enforce(now, nil)
 			for _, s := range subjects {
 				if n := tb.Owned(KeyOf(s)); n > perSubject {
 					over.Store(int64(n))
