@@ -30,13 +30,20 @@ func TestZeroCreatedRefused(t *testing.T) {
 	}
 }
 
-// TestLogRemovedOrEmptiedRecovers: a log removed, or emptied in place (a
-// rotation with copytruncate), is rewritten from memory at the next poll,
+// TestLogRemovedOrEmptiedRecovers: a log removed, emptied in place (a
+// rotation with copytruncate) or shortened, is rewritten from memory at the next poll,
 // without a restart, and holds every revocation again.
 func TestLogRemovedOrEmptiedRecovers(t *testing.T) {
 	for name, damage := range map[string]func(string) error{
 		"removed": os.Remove,
 		"emptied": func(p string) error { return os.Truncate(p, 0) },
+		"shortened": func(p string) error { // its last record cut in half
+			fi, err := os.Stat(p)
+			if err != nil {
+				return err
+			}
+			return os.Truncate(p, fi.Size()-sessionRecordSize/2)
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			path := logPath(t)
