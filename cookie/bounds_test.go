@@ -175,3 +175,73 @@ func must(t testing.TB, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestSubjectChangesOnlyWithNewID: a session read from a token keeps its
+// subject for as long as its ID — a changed subject is refused at Save —
+// so a revocation of that ID always belongs to one subject (a collapse of
+// the new subject's entries cannot undo a logout of the old one), and a
+// token made before the change never carries the new subject.
+func TestSubjectChangesOnlyWithNewID(t *testing.T) {
+	s := newStore(t, cookie.Options{})
+	for _, from := range []string{"alice", ""} {
+		tok := mustCreate(t, s, cookie.CreateOptions{Subject: from})
+		r := mustRead(t, s, tok)
+		r.SetSubject("bob")
+		if _, err := s.Save(ctx, r); !errors.Is(err, cookie.ErrBadRecord) {
+			t.Errorf("Save of a %q session as bob = %v, want ErrBadRecord", from, err)
+		}
+		in, err := s.Login(ctx, mustRead(t, s, tok), "bob")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := mustRead(t, s, in); r.Subject() != "bob" {
+			t.Errorf("after Login: %q", r.Subject())
+		}
+	}
+	// A new record may get its subject before its first Save.
+	r, err := s.NewRecord(cookie.CreateOptions{})
+	must(t, err)
+	r.SetSubject("carol")
+	if _, err := s.Save(ctx, r); err != nil {
+		t.Fatalf("first Save of a new record with a subject: %v", err)
+	}
+}
+
+// TestStrictEntriesLastTheIdleTimeout: a strict reissue's entry lasts as
+// long as the tokens it revokes can live — at most the idle timeout after
+// the reissue — not the session's whole lifetime, so an active session
+// holds an entry for minutes.
+func TestStrictEntriesLastTheIdleTimeout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := newStore(t, cookie.Options{StrictReissue: true, ReissueAfter: -1})
+		tok := mustCreate(t, s, cookie.CreateOptions{Subject: "ann"})
+		time.Sleep(time.Second)
+		_, err := s.Touch(ctx, tok, 0)
+		must(t, err)
+		if st := s.Stats().Revocations; st.Tokens != 1 {
+			t.Fatalf("token entries after a strict reissue: %d", st.Tokens)
+		}
+		time.Sleep(cookie.DefaultIdleTimeout + cookie.DefaultSkew + time.Second)
+		if _, err := s.Cleanup(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if st := s.Stats().Revocations; st.Tokens != 0 {
+			t.Errorf("the strict entry outlived every token it revokes: %+v", st)
+		}
+		if _, err := s.Read(ctx, tok); err == nil {
+			t.Error("the superseded token is valid again")
+		}
+	})
+}
+
+// TestPartlyPendingLogoutIsAFailure: a logout that is pending in part and
+// failed in part maps to the failure's status, not 202.
+func TestPartlyPendingLogoutIsAFailure(t *testing.T) {
+	err := errors.Join(fmt.Errorf("x: %w", cookie.ErrPending), fmt.Errorf("%w: down", cookie.ErrUnavailable))
+	if got := cookie.HTTPStatus(err); got != http.StatusServiceUnavailable {
+		t.Errorf("HTTPStatus = %d, want 503", got)
+	}
+	if got := cookie.HTTPStatus(fmt.Errorf("x: %w", cookie.ErrPending)); got != http.StatusAccepted {
+		t.Errorf("HTTPStatus of a pending logout = %d, want 202", got)
+	}
+}

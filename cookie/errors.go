@@ -69,14 +69,16 @@ func HTTPStatus(err error) int {
 		return http.StatusOK
 	case errors.Is(err, ErrBadRecord):
 		return http.StatusInternalServerError
-	case errors.Is(err, ErrPending):
-		return http.StatusAccepted
 	case errors.Is(err, ErrInvalid), errors.Is(err, ErrNotFound), errors.Is(err, http.ErrNoCookie):
 		return http.StatusUnauthorized
 	case errors.Is(err, ErrTooLarge):
 		return http.StatusRequestHeaderFieldsTooLarge
 	case errors.Is(err, ErrUnavailable):
 		return http.StatusServiceUnavailable
+	case errors.Is(err, ErrPending):
+		// Last: a logout that failed in part and is pending in part is a
+		// failure.
+		return http.StatusAccepted
 	}
 	return http.StatusInternalServerError
 }

@@ -143,6 +143,7 @@ func (s *Store) open(ctx context.Context, tok string, now time.Time, checkRevoke
 	return &Record{
 		id:      o.SessionID,
 		subject: o.Subject,
+		saved:   o.Subject,
 		created: o.Created,
 		issued:  o.Issued,
 		expires: o.Expires,
@@ -172,6 +173,8 @@ func (s *Store) Save(ctx context.Context, r *Record) (string, error) {
 		return "", fmt.Errorf("%w: the session reached its absolute expiry", ErrExpired)
 	case r.token != "" && now >= r.idle:
 		return "", fmt.Errorf("%w: the session reached its idle deadline", ErrExpired)
+	case r.token != "" && r.subject != r.saved:
+		return "", fmt.Errorf("%w: a session's subject changes only with a new session ID: use Store.Login", ErrBadRecord)
 	}
 	payload, err := r.payload()
 	if err != nil {
@@ -196,7 +199,12 @@ func (s *Store) Save(ctx context.Context, r *Record) (string, error) {
 	if s.strict && reissue && r.subject != "" {
 		// A session without a subject carries no authority: its older
 		// tokens need no revocation (see the package doc).
-		if err := s.revs.RevokeIssuedBefore(ctx, r.session(), time.Unix(now, 0), time.Unix(now+s.grace, 0), time.Unix(r.expires+s.skew, 0)); err != nil {
+		// The tokens it revokes were issued before now, so with the store's
+		// idle timeout (which Read applies to every token) none lives past
+		// now + IdleTimeout: the entry need not last longer, and an active
+		// session holds one entry for minutes, not for its whole lifetime.
+		until := min(r.expires, now+s.idle) + s.skew
+		if err := s.revs.RevokeIssuedBefore(ctx, r.session(), time.Unix(now, 0), time.Unix(now+s.grace, 0), time.Unix(until, 0)); err != nil {
 			return "", revocationError("strict reissue could not revoke the previous token", err)
 		}
 	}
@@ -208,7 +216,7 @@ func (s *Store) Save(ctx context.Context, r *Record) (string, error) {
 	default:
 		s.stats.created.Add(1)
 	}
-	r.token, r.issued, r.idle = tok, now, c.IdleDeadline
+	r.token, r.saved, r.issued, r.idle = tok, r.subject, now, c.IdleDeadline
 	r.keyID, r.primary = ring.Primary().ID, true
 	r.changed, r.renewed = false, false
 	return tok, nil

@@ -86,7 +86,11 @@ type Options struct {
 	// StrictReissue makes every reissue revoke the tokens issued before it
 	// once ReissueGrace has passed, closing the stale-token window of
 	// stateless sessions (see the package documentation) at the price of
-	// one revocation entry per active session. Default off.
+	// one revocation entry per signed-in session reissued within the last
+	// IdleTimeout (sessions without a subject need none). Those entries
+	// count toward the revocation set's bound per subject: a user with more
+	// sessions active at once than the bound (32 by default) has them
+	// collapsed, which signs them all out. Default off.
 	StrictReissue bool
 
 	// ReissueGrace is how long, in strict mode, the previous token keeps

@@ -29,6 +29,7 @@ type Record struct {
 	primary     bool
 	metadata    map[string]string
 	token       string // the token read; "" for a record not yet saved
+	saved       string // the subject of that token
 	changed     bool   // subject, metadata or data changed since read or save
 	renewed     bool   // a new session ID not yet saved
 	data        data
@@ -47,8 +48,12 @@ func (r *Record) session() revocation.Session {
 func (r *Record) Subject() string { return r.subject }
 
 // SetSubject sets whom the session belongs to (at most 255 bytes of UTF-8).
-// At login, prefer Store.Renew after setting it, so the session ID changes
-// with the privilege level.
+// A session that has a token keeps its subject for as long as its ID: Save
+// refuses a changed subject (ErrBadRecord) unless Store.Login or
+// Store.Renew gave the session a new ID first — use Store.Login to sign a
+// user in. So a token made before the change never carries the new subject
+// (fixation), and a revocation of the session's ID always belongs to one
+// subject.
 func (r *Record) SetSubject(subject string) {
 	if subject != r.subject {
 		r.subject = subject
