@@ -122,6 +122,14 @@ func (s *Session) destroy(toks []string, verr error) error {
 	case onlyPending(errs):
 		s.note(slog.LevelWarn, "middleware: logout in force on this instance; the other instances enforce it once the shared revocation set is reachable", err, true)
 	default:
+		// A failure in part is a failure: the parts that are only pending
+		// must not make the whole match cookie.ErrPending (202).
+		for i, e := range errs {
+			if errors.Is(e, cookie.ErrPending) {
+				errs[i] = errors.New(e.Error())
+			}
+		}
+		err = errors.Join(errs...)
 		s.note(slog.LevelError, "middleware: logout could not revoke the session", err, true)
 	}
 	return err

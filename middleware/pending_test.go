@@ -71,3 +71,27 @@ func TestSubjectlessLogoutHint(t *testing.T) {
 		t.Fatalf("subject-less logouts left %d entries", st.Sessions)
 	}
 }
+
+// TestPartlyPendingLogout: a logout that is pending in part and failed in
+// part (here, tossed cookies beyond what a logout examines) is a failure:
+// its error does not match cookie.ErrPending.
+func TestPartlyPendingLogout(t *testing.T) {
+	local, err := revocation.NewLocal(revocation.LocalOptions{PruneInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { local.Close() })
+	m, _ := newManager(t, middleware.Options{Store: newStore(t, cookie.Options{Revocations: pendingSet{local}})})
+	jar := cookiePairs(t, serve(m, func(w http.ResponseWriter, r *http.Request) { middleware.From(r).Login("ann") }))
+	name, _, _ := strings.Cut(jar[0], "=")
+	tossed := append([]string{}, jar...)
+	for i := range 4 {
+		tossed = append(tossed, fmt.Sprintf("%s=junk%d", name, i))
+	}
+	serve(m, func(w http.ResponseWriter, r *http.Request) {
+		err := middleware.From(r).Destroy()
+		if !errors.Is(err, middleware.ErrLogoutUnverified) || errors.Is(err, cookie.ErrPending) || cookie.HTTPStatus(err) == http.StatusAccepted {
+			t.Errorf("Destroy = %v (status %d), want ErrLogoutUnverified and not ErrPending", err, cookie.HTTPStatus(err))
+		}
+	}, tossed...)
+}
