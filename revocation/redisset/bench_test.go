@@ -35,7 +35,7 @@ func BenchmarkCheck(b *testing.B) {
 		id := newID()
 		rs := session(id)
 		rs.Created = now
-		s.rep.applySession(id, table.KeyOf(rs.Subject), secs(now), secs(until), table.Enforce)
+		s.rep.applySession(id, table.KeyOf(rs.Subject), secs(now), secs(until), table.Enforce, nil)
 		if err := l.RevokeSession(bg, rs, until); err != nil {
 			b.Fatal(err)
 		}

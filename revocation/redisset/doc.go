@@ -75,7 +75,13 @@
 //
 // Nothing is ever refused. So Redis holds at most MaxPerSubject entries
 // and one subject entry per subject that revoked recently, and an account
-// used to flood the set costs only its own other sessions.
+// used to flood the set costs only its own other sessions. Redis itself has
+// no capacity: size it for the number of users who may log out within a
+// session's lifetime, times about 100 bytes an entry and a few entries
+// each (at most 33). A Redis at its maxmemory answers every write with an
+// out-of-memory error (it must not evict, see below): logouts then wait in
+// the nodes' outboxes, in force on the node that made them, until it has
+// room; Health reports them.
 //
 // Every replica applies the same rules to the stream's records, with the
 // same owner index, and so holds the same entries. A replica also has a
@@ -153,9 +159,19 @@
 // give every node its own. Its format is a 16-byte header ("CRUMBOBX",
 // version 2) and CRC-32C-framed records like those of revocation.Local's
 // log, with the subject's SHA-256 and the created-at in session and
-// issued-before records; damaged bytes after a crash are skipped. An outbox of version 1, from the previous version, is read and
-// appended to in version 1 until it is delivered and emptied; it is of
-// version 2 from then on.
+// issued-before records; damaged bytes after a crash are skipped. An
+// outbox of version 1, from the previous version, is read and appended to
+// in version 1 until it is delivered and emptied; it is of version 2 from
+// then on.
+//
+// A call that a pending session or subject call already covers (a client
+// replaying one logout during an outage) adds nothing to the outbox, so it
+// grows with distinct logouts, not with requests. A write to the outbox
+// that fails (a full disk) refuses that revocation — in force on this node,
+// but not acknowledged — and Health reports ErrOutbox; the outbox is tried
+// again one second later, then after up to 10 seconds, on the next
+// revocation or by the tailer, and works again as soon as the disk does,
+// without a restart.
 //
 // Without an outbox (Options.NoOutbox, for one-shot tools) a revocation
 // Redis does not take is still applied to the replica but fails with

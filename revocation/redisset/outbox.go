@@ -2,6 +2,7 @@ package redisset
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 )
 
 // The outbox file format. All integers little-endian; times are uint32
@@ -133,9 +135,60 @@ type outbox struct {
 	f       *os.File // nil after close
 	pending []call
 	size    int64
-	failed  error // a write or sync failure: permanent for this outbox
+	failed  error // the last write or sync failure, until a retry works
+	retryAt time.Time
+	wait    time.Duration // the pause before the next retry, doubling up to maxOutboxWait
 	buf     []byte
 	version byte // of the file: records are appended in it
+	// queued holds, for the session and subject entries of pending calls,
+	// the strongest call pending for each: a call it covers needs no record
+	// of its own, so that a client replaying one logout while Redis is
+	// unreachable grows nothing, nor queues ahead of other users' logouts.
+	queued map[entryKey]call
+}
+
+// entryKey names the entry of a call: its kind and session ID or
+// subject hash.
+type entryKey struct {
+	kind byte
+	name [sha256.Size]byte
+}
+
+func keyOf(c *call) entryKey {
+	k := entryKey{kind: c.kind}
+	if c.kind == kindSubject {
+		k.name = c.skey
+	} else {
+		copy(k.name[:], c.id[:])
+	}
+	return k
+}
+
+// coveredBy reports whether pending call p makes c redundant: same entry
+// and subject, and at least as strong. Issued-before calls merge in ways
+// that depend on the order of the calls: they are never redundant here.
+func coveredBy(c, p *call) bool {
+	switch c.kind {
+	case kindSession:
+		return p.skey == c.skey && p.created == c.created && p.until >= c.until
+	case kindSubject:
+		return p.before >= c.before && p.until >= c.until
+	}
+	return false
+}
+
+// remember records c, just made durable, in queued.
+func (o *outbox) remember(c *call) {
+	if c.kind == kindToken {
+		return
+	}
+	if o.queued == nil {
+		o.queued = map[entryKey]call{}
+	}
+	k := keyOf(c)
+	if p, ok := o.queued[k]; !ok || coveredBy(&p, c) {
+		o.queued[k] = *c
+	}
 }
 
 // openOutbox opens (creating it 0600) and locks the outbox at path, and
@@ -182,6 +235,7 @@ func openOutbox(path string) (o *outbox, damaged int, err error) {
 		c, n, ok := parseRecord(version, rest[off:])
 		if ok {
 			o.pending = append(o.pending, c)
+			o.remember(&c)
 			off += n
 			continue
 		}
@@ -222,64 +276,114 @@ func (o *outbox) reset() error {
 	}
 	o.size = outboxHeader
 	o.version = outboxVersion
+	o.failed, o.wait = nil, 0
 	return nil
 }
 
+// maxOutboxWait bounds the pause between two attempts to use an outbox
+// whose write failed.
+const maxOutboxWait = 10 * time.Second
+
+// fail records a write or sync failure: revocations are not acknowledged
+// into the outbox until a retry works (usable).
 func (o *outbox) fail(err error) error {
 	o.failed = fmt.Errorf("%w: %s: %w", ErrOutbox, o.path, err)
+	o.wait = min(max(2*o.wait, time.Second), maxOutboxWait)
+	o.retryAt = time.Now().Add(o.wait)
 	return o.failed
+}
+
+// usable makes an outbox whose write failed usable again, no sooner than
+// its retry time: it cuts the file back to what is known durable — the
+// header and the calls fsynced before the failure, o.size bytes — and
+// fsyncs it (or, with nothing pending, writes the header anew). A disk
+// that was full for a moment thus stops the outbox only for that moment.
+// Called with mu held.
+func (o *outbox) usable() error {
+	switch {
+	case o.f == nil:
+		return fmt.Errorf("%w: closed", ErrOutbox)
+	case o.failed == nil:
+		return nil
+	case time.Now().Before(o.retryAt):
+		return o.failed
+	case len(o.pending) == 0:
+		return o.reset()
+	}
+	err := o.f.Truncate(o.size)
+	if err == nil {
+		err = o.f.Sync()
+	}
+	if err != nil {
+		return o.fail(err)
+	}
+	o.failed, o.wait = nil, 0
+	return nil
+}
+
+// write appends buf and fsyncs it; on failure it cuts the file back to
+// where buf began and records the failure.
+func (o *outbox) write(buf []byte) error {
+	_, err := o.f.Write(buf)
+	if err == nil {
+		err = o.f.Sync()
+	}
+	if err != nil {
+		_ = o.f.Truncate(o.size)
+		return o.fail(err)
+	}
+	o.size += int64(len(buf))
+	return nil
 }
 
 // add appends c durably: it returns nil only once the record is fsynced.
 // Called with mu held.
 func (o *outbox) add(c *call) error {
-	if o.failed != nil {
-		return o.failed
+	if p, ok := o.queued[keyOf(c)]; ok && coveredBy(c, &p) {
+		return nil // a durable pending call already holds it
 	}
-	if o.f == nil {
-		return fmt.Errorf("%w: closed", ErrOutbox)
+	if err := o.usable(); err != nil {
+		return err
 	}
 	o.buf = appendRecord(o.version, o.buf[:0], c)
-	if _, err := o.f.Write(o.buf); err != nil {
-		return o.fail(err)
+	if err := o.write(o.buf); err != nil {
+		return err
 	}
-	if err := o.f.Sync(); err != nil {
-		return o.fail(err)
-	}
-	o.size += int64(len(o.buf))
 	o.pending = append(o.pending, *c)
+	o.remember(c)
 	return nil
 }
 
 // addBatch appends calls durably with one write and one fsync. Called
 // with mu held.
 func (o *outbox) addBatch(calls []call) error {
-	if o.failed != nil {
-		return o.failed
-	}
-	if o.f == nil {
-		return fmt.Errorf("%w: closed", ErrOutbox)
+	if err := o.usable(); err != nil {
+		return err
 	}
 	o.buf = o.buf[:0]
 	for i := range calls {
 		o.buf = appendRecord(o.version, o.buf, &calls[i])
 	}
-	if _, err := o.f.Write(o.buf); err != nil {
-		return o.fail(err)
+	if err := o.write(o.buf); err != nil {
+		return err
 	}
-	if err := o.f.Sync(); err != nil {
-		return o.fail(err)
-	}
-	o.size += int64(len(o.buf))
 	o.pending = append(o.pending, calls...)
+	for i := range calls {
+		o.remember(&calls[i])
+	}
 	return nil
 }
 
 // delivered removes the first n pending calls, which Redis acknowledged,
 // and empties the file when none is left. Called with mu held.
 func (o *outbox) delivered(n int) error {
+	for i := range o.pending[:n] {
+		// Forget the entry: a later call for it is queued again (at most
+		// once per delivery), never skipped for a call no longer pending.
+		delete(o.queued, keyOf(&o.pending[i]))
+	}
 	o.pending = o.pending[n:]
-	if len(o.pending) != 0 || o.f == nil || o.failed != nil {
+	if len(o.pending) != 0 || o.f == nil {
 		return nil
 	}
 	o.pending = nil

@@ -50,6 +50,16 @@ func TestPartitionOfTheLoggingOutNode(t *testing.T) {
 	if _, err := sa.Read(bg, tok); !errors.Is(err, cookie.ErrRevoked) {
 		t.Errorf("A accepts the session it logged out: %v", err)
 	}
+	// A client replaying the logout during the partition grows nothing:
+	// the revocation is in force here already, and waits once.
+	for range 500 {
+		if err := sa.Delete(bg, tok); !errors.Is(err, cookie.ErrPending) {
+			t.Fatalf("a replayed logout on A: %v, want ErrPending", err)
+		}
+	}
+	if n := a.Status().Pending; n != 1 {
+		t.Errorf("after 500 replays of one logout, %d revocations wait in the outbox, want 1", n)
+	}
 	herr := a.Health(bg)
 	if !errors.Is(herr, revocation.ErrDegraded) || errors.Is(herr, ErrStale) || errors.Is(herr, ErrUnavailable) || !strings.Contains(herr.Error(), "1 revocations wait") {
 		t.Errorf("A's Health: %v; want ErrDegraded naming 1 pending revocation, not ErrStale nor ErrUnavailable", herr)

@@ -48,9 +48,10 @@ func (t *tokenState) coversLocal(cur *tokenState) bool {
 	return t.hard >= cur.pendSoft || (t.soft >= cur.pendSoft && t.eff <= cur.pendEff)
 }
 
-// applySession records a session entry.
-func (r *replica) applySession(id revocation.ID, owner table.Key, created, until uint32, mode table.Mode) {
-	r.t.PutSession(id, owner, created, until, secs(time.Now()), mode, nil)
+// applySession records a session entry; emit (may be nil) sees the
+// changes.
+func (r *replica) applySession(id revocation.ID, owner table.Key, created, until uint32, mode table.Mode, emit table.Emit[tokenState]) {
+	r.t.PutSession(id, owner, created, until, secs(time.Now()), mode, emit)
 }
 
 // applyToken records an issued-before state: hard, soft and until only
@@ -86,7 +87,7 @@ func (r *replica) applyToken(id revocation.ID, owner table.Key, created uint32, 
 // mergeTokenCall applies a RevokeIssuedBefore call at once, before Redis
 // has merged it, with revocation.Local's merge; Redis's state, applied
 // later with a higher version, replaces the effective time.
-func (r *replica) mergeTokenCall(c *call) {
+func (r *replica) mergeTokenCall(c *call, emit table.Emit[tokenState]) {
 	now := secs(time.Now())
 	r.t.PutToken(c.id, c.skey, c.created, c.until, now, table.Enforce, func(e tokenState, ok bool) (tokenState, bool) {
 		old := e
@@ -105,24 +106,24 @@ func (r *replica) mergeTokenCall(c *call) {
 		// Redis must not move the effective time later.
 		e.pendSoft, e.pendEff = e.soft, e.eff
 		return e, !ok || e != old
-	}, nil)
+	}, emit)
 }
 
 // applySubject records a subject state: before and until only grow, and
 // the subject's entries it covers go.
-func (r *replica) applySubject(key [sha256.Size]byte, st subjectState, mode table.Mode) {
-	r.t.PutSubject(key, table.Subject{Before: st.before, Until: st.until}, secs(time.Now()), mode, nil)
+func (r *replica) applySubject(key [sha256.Size]byte, st subjectState, mode table.Mode, emit table.Emit[tokenState]) {
+	r.t.PutSubject(key, table.Subject{Before: st.before, Until: st.until}, secs(time.Now()), mode, emit)
 }
 
 // applyCall applies a Revoke call to the replica at once, with the bounds.
 func (r *replica) applyCall(c *call) {
 	switch c.kind {
 	case kindSession:
-		r.applySession(c.id, c.skey, c.created, c.until, table.Enforce)
+		r.applySession(c.id, c.skey, c.created, c.until, table.Enforce, nil)
 	case kindToken:
-		r.mergeTokenCall(c)
+		r.mergeTokenCall(c, nil)
 	default:
-		r.applySubject(c.skey, subjectState{before: c.before, until: c.until}, table.Enforce)
+		r.applySubject(c.skey, subjectState{before: c.before, until: c.until}, table.Enforce, nil)
 	}
 }
 
@@ -144,7 +145,7 @@ func (r *replica) applyState(kind byte, name, state, owner string, created uint3
 	case kindSession:
 		u, ok := parseSessionState(state)
 		if ok {
-			r.applySession(revocation.ID(raw[:16]), key, created, u, table.Enforce)
+			r.applySession(revocation.ID(raw[:16]), key, created, u, table.Enforce, nil)
 		}
 		return ok
 	case kindToken:
@@ -156,7 +157,7 @@ func (r *replica) applyState(kind byte, name, state, owner string, created uint3
 	case kindSubject:
 		s, ok := parseSubjectState(state)
 		if ok {
-			r.applySubject(raw, s, table.Enforce)
+			r.applySubject(raw, s, table.Enforce, nil)
 		}
 		return ok
 	}

@@ -88,7 +88,7 @@ func TestReplicaTokenCallMatchesLocal(t *testing.T) {
 	for i := range uint32(6) {
 		b := base + 10*i
 		c := call{kind: kindToken, id: id, skey: table.KeyOf("alice"), created: base, before: b, eff: b + 30, until: until, at: max(secs(time.Now()), b)}
-		r.mergeTokenCall(&c)
+		r.mergeTokenCall(&c, nil)
 		if err := l.RevokeIssuedBefore(bg, rs, time.Unix(int64(b), 0), time.Unix(int64(b+30), 0), time.Unix(int64(until), 0)); err != nil {
 			t.Fatal(err)
 		}
@@ -180,9 +180,9 @@ func TestCheckAllocs(t *testing.T) {
 	now := time.Now()
 	until := secs(now) + 60
 	id := newID()
-	s.rep.applySession(id, table.KeyOf("carol"), secs(now), until, table.Enforce)
+	s.rep.applySession(id, table.KeyOf("carol"), secs(now), until, table.Enforce, nil)
 	s.rep.applyToken(newID(), table.KeyOf("carol"), secs(now), tokenState{hard: 1, until: until, ver: 1}, table.Enforce)
-	s.rep.applySubject(sha256.Sum256([]byte("alice")), subjectState{before: 1, until: until}, table.Enforce)
+	s.rep.applySubject(sha256.Sum256([]byte("alice")), subjectState{before: 1, until: until}, table.Enforce, nil)
 	hit := revocation.Query{ID: id, Subject: "bob", Issued: now, Created: now}
 	miss := revocation.Query{ID: newID(), Subject: "bob", Issued: now, Created: now}
 	for _, q := range []revocation.Query{hit, miss} {

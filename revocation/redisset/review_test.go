@@ -212,7 +212,7 @@ func TestTokenLocalEffKept(t *testing.T) {
 	now := secs(time.Now())
 	created := now - 5000
 	c := call{kind: kindToken, id: id, skey: owner, created: created, before: now, eff: now, until: now + 3600, at: now}
-	r.mergeTokenCall(&c)
+	r.mergeTokenCall(&c, nil)
 	q := revocation.Query{ID: id, Issued: time.Unix(int64(now-100), 0), Created: time.Now()}
 	if r.check(q, time.Now()) != revocation.TokenRevoked {
 		t.Fatal("setup")
@@ -261,7 +261,7 @@ func TestExpiredEntriesAbsent(t *testing.T) {
 	id2 := newID()
 	put(id2, tokenState{hard: now, soft: now, eff: now - 100, until: now - 5, ver: 2})
 	c := call{kind: kindToken, id: id2, skey: owner, created: now - 5000, before: now - 1000, eff: now + 600, until: now + 3600, at: now}
-	r.mergeTokenCall(&c)
+	r.mergeTokenCall(&c, nil)
 	q2 := revocation.Query{ID: id2, Issued: time.Unix(int64(now-500), 0), Created: time.Now()}
 	if v := r.check(q2, time.Now()); v != revocation.NotRevoked {
 		t.Errorf("expired hard bound applied to a new call: %v", v)

@@ -370,7 +370,12 @@ func (s *Set) send(ctx context.Context, c *call) error {
 	if c.kind != kindSession && state != "" {
 		s.rep.applyState(c.kind, name, state, owner, c.created)
 	}
-	s.journal.add(c, xid, time.Now())
+	if xid != "" {
+		// Only what Redis changed: a call that changed nothing there has no
+		// state of its own to lose, and replays must not push other
+		// revocations out of the journal's window.
+		s.journal.add(c, xid, time.Now())
+	}
 	return nil
 }
 

@@ -84,6 +84,13 @@ func (s *Set) run() {
 // it first checks that the stream still holds every record after the last
 // one read.
 func (s *Set) step(ctx context.Context, reconnect bool) error {
+	if s.box != nil {
+		// An outbox whose write failed (a full disk) is retried here too,
+		// so that Health clears once the disk takes writes again.
+		s.box.mu.Lock()
+		_ = s.box.usable()
+		s.box.mu.Unlock()
+	}
 	if reconnect || time.Since(s.checked) >= checkInterval {
 		if err := s.checkHistory(ctx, reconnect); err != nil {
 			return err
