@@ -37,6 +37,13 @@ const revocationsHelp = `SPEC names the revocation set the application uses:
                     all. The URL, which may hold a password, is never
                     echoed.`
 
+// toolBound is the per-subject bound and capacity sessionctl's one-shot
+// commands open a revocation set with: high enough never to collapse a
+// subject, which is the application's decision under its own bounds (a
+// revocation made here counts toward them when the application next
+// revokes for that subject).
+const toolBound = 1 << 24
+
 // revocationSpec is a parsed --revocations value: exactly one field is set.
 type revocationSpec struct {
 	path  string // a durable revocation file
@@ -94,7 +101,7 @@ func (c *cli) openRevocations(spec string, create, serve bool) (revocation.Set, 
 		return nil, err
 	}
 	if rs.redis {
-		return c.openRedis(spec)
+		return c.openRedis(spec, serve)
 	}
 	if !create {
 		if _, err := os.Stat(c.path(rs.path)); errors.Is(err, fs.ErrNotExist) {
@@ -105,6 +112,9 @@ func (c *cli) openRevocations(spec string, create, serve bool) (revocation.Set, 
 	o := revocation.LocalOptions{Path: c.path(rs.path), Logger: c.logger()}
 	if !serve {
 		o.PruneInterval, o.PollInterval = -1, -1
+		// A tool makes a revocation or two: it must not collapse a subject
+		// by bounds other than the application's (see toolBound).
+		o.MaxPerSubject, o.MaxEntries = toolBound, toolBound
 	}
 	set, err := revocation.NewLocal(o)
 	switch {
@@ -133,10 +143,15 @@ const redisStartTimeout = 30 * time.Second
 // openRedis opens the Redis revocation set of a redis:// or rediss:// spec.
 // Without an outbox parameter a revocation Redis does not take fails (the
 // command reports it) rather than waiting in a file nobody delivers.
-func (c *cli) openRedis(spec string) (revocation.Set, error) {
+func (c *cli) openRedis(spec string, serve bool) (revocation.Set, error) {
 	o, err := redisset.ParseSpec(spec)
 	if err != nil {
 		return nil, usageErrorf("", "--revocations: %s", strings.TrimPrefix(err.Error(), redisset.ErrBadOptions.Error()+": "))
+	}
+	if o.MaxPerSubject == 0 && !serve {
+		// In Redis the bound is applied by the caller's script: leave the
+		// application's to the application, unless the URL gives it.
+		o.MaxPerSubject = toolBound
 	}
 	if o.OutboxPath == "" {
 		o.NoOutbox = true
