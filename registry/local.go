@@ -165,7 +165,6 @@ func NewLocal(o LocalOptions) (*Local, error) {
 	return l, nil
 }
 
-
 // change checks what every change needs before it takes the mutex.
 func (l *Local) change() error {
 	switch {
