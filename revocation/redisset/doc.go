@@ -278,6 +278,58 @@
 // own, global to the process (redis.SetLogger replaces it); the Set's
 // Logger reports outages, resyncs and delivery on its side.
 //
+// # Session registry
+//
+// NewRegistry returns the registry.Registry that lists each user's
+// sessions ("your active sessions") for every instance. It takes the same
+// Options, so one URL configures both (each ignores the other's settings,
+// such as the Set's outbox and the registry's registry_max_per_subject).
+// It keeps one hash per subject with a live registered session:
+//
+//	crumb:reg:{<SHA-256(subject)>}   hash: session ID (hex) →
+//	                                 "created:lastseen:expires:labels"
+//
+// Times are seconds since the Unix epoch; labels are a JSON object, or
+// nothing. The key expires (EXPIREAT) with the latest Expires of its
+// entries, so Redis forgets a subject's list when its last session ends.
+// Subjects are stored only as their SHA-256; labels, which the application
+// chooses, are stored in the clear.
+//
+// Each subject's key is its own hash tag: in Redis Cluster, the registry
+// spreads over the shards with its subjects. Every call touches one
+// subject's key, which its script is given, so nothing needs a common
+// slot; and the registry holds an entry per signed-in session, not per
+// logout, so it is the larger of the two stores and the one worth
+// spreading.
+//
+// Only sessions with a subject are registered, and a subject holds at most
+// Options.RegistryMaxPerSubject (16) live entries: Add, one Lua script,
+// drops the subject's expired entries and, past the bound, its least
+// recently seen, which the cookie store then revokes. Redis thus holds at
+// most subjects × 16 entries, about 100 bytes each plus labels, whatever
+// clients do (TestRegistryFlood: 10^4 sign-ins of one account leave 16
+// entries, 1.7 kB).
+//
+// Every call is one round trip, and only where the cookie store writes
+// anyway: Add (a sign-in, a renewed session ID) and Seen (a reissued
+// token, about every 7.5 minutes per active user by default) run one
+// script each (EVALSHA, plus one EVAL after Redis lost its script cache),
+// Remove (a logout) one HDEL, RemoveBefore ("log out everywhere") one
+// script, List one HGETALL. Reading an unchanged session never touches
+// Redis. On loopback, on two cores (BenchmarkRegistry): Add about 60 µs
+// (90 µs when it evicts), Seen 41 µs, List of 16 entries 64 µs; Redis's
+// own time is 13, 35, 4 and 2 µs of these.
+//
+// The registry keeps no outbox: a call Redis does not answer fails with an
+// error wrapping registry.ErrUnavailable (and ErrUnavailable) that names
+// the server, after at most two tries of DialTimeout (a refused connection
+// fails at once) or of WriteTimeout plus ReadTimeout, or when its context
+// ends; the next call reconnects. A value the registry cannot read is left
+// out of List and logged (without session ID or labels), and the
+// subject's next Add drops it. Like the Set, run Redis with noeviction:
+// every registry key has a TTL, so a volatile-* policy would drop lists
+// (the sessions stay valid, and unlisted).
+//
 // # Why go-redis
 //
 // The client is github.com/redis/go-redis/v9 rather than rueidis: its

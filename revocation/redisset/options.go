@@ -15,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/maintnotifications"
 
+	"github.com/crumbhq/crumb/registry"
 	"github.com/crumbhq/crumb/revocation"
 )
 
@@ -211,6 +212,11 @@ type Options struct {
 	// (default DefaultStreamMaxLen, 100,000 records).
 	StreamMaxLen int64
 
+	// RegistryMaxPerSubject is the most live sessions one subject keeps in
+	// the session registry (NewRegistry; the Set ignores it). Default
+	// registry.DefaultMaxPerSubject (16). Give every node the same value.
+	RegistryMaxPerSubject int
+
 	// Logger receives warnings (eviction policy, outages, resyncs, outbox
 	// delivery). nil means slog.Default(). Logs name addresses, never
 	// passwords, session IDs or subjects.
@@ -286,6 +292,10 @@ func redactURL(raw string) string {
 //	stream_maxlen=N       Options.StreamMaxLen
 //	wait_replicas=N       Options.WaitReplicas
 //	wait_timeout=D        Options.WaitTimeout
+//	registry_max_per_subject=N  Options.RegistryMaxPerSubject (NewRegistry)
+//
+// The same URL configures NewRegistry, which ignores the parameters that
+// concern only the Set (see NewRegistry).
 //
 // Errors wrap ErrBadOptions and never quote the spec: it may hold a
 // password.
@@ -389,6 +399,8 @@ func ParseSpec(spec string) (Options, error) {
 			o.WaitReplicas, perr = strconv.Atoi(last)
 		case "wait_timeout":
 			o.WaitTimeout, perr = parsePositiveDuration(last)
+		case "registry_max_per_subject":
+			o.RegistryMaxPerSubject, perr = strconv.Atoi(last)
 		default:
 			return Options{}, badOptions(fmt.Sprintf("unknown URL parameter %q", key))
 		}
@@ -448,6 +460,22 @@ func badOptions(msg string) error {
 // resolve merges URL into o, applies the defaults and validates. It returns
 // the options New works with.
 func (o Options) resolve() (Options, error) {
+	o, err := o.resolveConn()
+	if err != nil {
+		return o, err
+	}
+	if o.NoOutbox && o.OutboxPath != "" {
+		return o, badOptions("OutboxPath and NoOutbox exclude each other")
+	}
+	if !o.NoOutbox && o.OutboxPath == "" {
+		return o, badOptions("OutboxPath is required (or NoOutbox, for a node whose revocations may fail while Redis is down)")
+	}
+	return o, nil
+}
+
+// resolveConn is resolve without the outbox checks, which concern only the
+// Set: the options NewRegistry works with.
+func (o Options) resolveConn() (Options, error) {
 	o.Addrs = append([]string(nil), o.Addrs...)
 	o.SentinelAddrs = append([]string(nil), o.SentinelAddrs...)
 	if o.URL != "" {
@@ -485,6 +513,7 @@ func (o Options) resolve() (Options, error) {
 		fill(&o.StreamMaxLen, u.StreamMaxLen)
 		fill(&o.WaitReplicas, u.WaitReplicas)
 		fill(&o.WaitTimeout, u.WaitTimeout)
+		fill(&o.RegistryMaxPerSubject, u.RegistryMaxPerSubject)
 	}
 	if o.MasterName != "" {
 		if len(o.SentinelAddrs) == 0 {
@@ -539,12 +568,6 @@ func (o Options) resolve() (Options, error) {
 	if o.Policy > FailClosed {
 		return o, badOptions("unknown Policy")
 	}
-	if o.NoOutbox && o.OutboxPath != "" {
-		return o, badOptions("OutboxPath and NoOutbox exclude each other")
-	}
-	if !o.NoOutbox && o.OutboxPath == "" {
-		return o, badOptions("OutboxPath is required (or NoOutbox, for a node whose revocations may fail while Redis is down)")
-	}
 	if o.MaxEntries < 0 {
 		return o, badOptions("MaxEntries must not be negative")
 	}
@@ -558,6 +581,10 @@ func (o Options) resolve() (Options, error) {
 		return o, badOptions("StreamMaxLen must not be negative")
 	}
 	fill(&o.StreamMaxLen, DefaultStreamMaxLen)
+	if o.RegistryMaxPerSubject < 0 {
+		return o, badOptions("RegistryMaxPerSubject must not be negative")
+	}
+	fill(&o.RegistryMaxPerSubject, registry.DefaultMaxPerSubject)
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
