@@ -79,6 +79,43 @@
 //
 // A subject's own revocations are bounded too: see package revocation.
 //
+// # Listing a user's sessions
+//
+// With Options.Registry set, a user can see their sessions and end one
+// ("your active sessions", OWASP ASVS V3.3.4): Sessions lists a subject's
+// live sessions (created, last seen, expiry, and labels the application
+// chose, such as a device name: Record.SetLabels), RevokeSession ends one
+// of them by ID, and RevokeOtherSessions ends all but the current one.
+// Package registry has an in-memory registry with an optional durable
+// file; package revocation/redisset has one on Redis for several
+// instances.
+//
+// What it costs, and when:
+//
+//   - reading a session: nothing. Read never consults the registry, and a
+//     request that only reads its session does no more work than without
+//     one (BENCHMARKS.md, "Session registry");
+//   - signing in, or renewing the session ID: one registry write (on
+//     Redis, one round trip), and a sign-in fails with
+//     ErrRegistryUnavailable while the registry cannot record it — a
+//     session nobody can see or end is what the registry exists to
+//     prevent;
+//   - a token reissue (a change, or a touch every ReissueAfter): one write
+//     to update the last-seen time. It is best effort: a failure is
+//     counted in Stats.RegistryFailures, never returned;
+//   - a logout: one more write after the revocation (best effort too).
+//
+// Only sessions with a subject are registered, and each subject holds a
+// bounded number (registry.DefaultMaxPerSubject, 16): a sign-in beyond it
+// ends the subject's least recently seen session, so that the list always
+// holds every session that can be used. What a registry holds is thus
+// bounded by the number of users times that bound, whatever clients do.
+// Listing checks each entry against the revocation set, so a session
+// logged out elsewhere (another instance, sessionctl) is never shown.
+//
+// Turn it on when users should be able to see and end their sessions; it
+// is not needed for logout, "log out everywhere", or anything else.
+//
 // # Errors
 //
 // Read fails with ErrInvalid (one error for every integrity failure, so
@@ -116,8 +153,7 @@
 //	Snakepit SessionStore (seed 003) Exists; Stats (get_stats); Modify (update(fn)); periodic cleanup in the
 //	                                revocation set; per-session timeouts in CreateOptions
 //
-// Listing a user's active sessions (seed 000's list_active, seed 002's
-// get_all, seed 003's list_sessions) needs server-side state that a
-// stateless store does not keep. It is not offered today; it will be an
-// opt-in feature.
+// Listing a user's active sessions (list_active, get_all, list_sessions
+// in those interfaces) is the opt-in registry: see "Listing a user's
+// sessions".
 package cookie

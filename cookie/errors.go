@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/crumbhq/crumb/internal/token"
+	"github.com/crumbhq/crumb/registry"
 	"github.com/crumbhq/crumb/revocation"
 )
 
@@ -53,13 +54,28 @@ var (
 	// ErrBadRecord is returned when saving a record whose fields break the
 	// limits of the token format (subject, metadata) or that has expired.
 	ErrBadRecord = errors.New("cookie: record cannot be saved")
+
+	// ErrNoRegistry is returned by the session-listing methods (Sessions,
+	// RevokeSession, RevokeOtherSessions) of a store without
+	// Options.Registry.
+	ErrNoRegistry = errors.New("cookie: no session registry configured (Options.Registry)")
+	// ErrNoSuchSession is returned by RevokeSession for an ID that is not
+	// one of the subject's listed sessions: a user can never end somebody
+	// else's session by guessing its ID. HTTPStatus maps it to 404.
+	ErrNoSuchSession = errors.New("cookie: no such session for this user")
+	// ErrRegistryUnavailable wraps a failure of the session registry
+	// (registry.ErrUnavailable): listing fails, and so does a sign-in, which
+	// must be listed to be allowed. Reading sessions never needs the
+	// registry. HTTPStatus maps it to 503.
+	ErrRegistryUnavailable = registry.ErrUnavailable
 )
 
 // HTTPStatus maps an error to the HTTP status an API should answer a
 // request with: 401 Unauthorized for a missing (http.ErrNoCookie), invalid,
 // expired or revoked session, 431 Request Header Fields Too Large for a
 // client's oversized token, 503 Service Unavailable when revocation cannot
-// be checked or recorded, 202 Accepted for a logout pending delivery to
+// be checked or recorded or the session registry cannot be reached, 404 Not
+// Found for ErrNoSuchSession, 202 Accepted for a logout pending delivery to
 // the other instances (ErrPending), 500 for anything else — including ErrBadRecord
 // (a session the application made too large to save is its own bug, not
 // the client's) — and 200 for nil.
@@ -73,8 +89,10 @@ func HTTPStatus(err error) int {
 		return http.StatusUnauthorized
 	case errors.Is(err, ErrTooLarge):
 		return http.StatusRequestHeaderFieldsTooLarge
-	case errors.Is(err, ErrUnavailable):
+	case errors.Is(err, ErrUnavailable), errors.Is(err, ErrRegistryUnavailable):
 		return http.StatusServiceUnavailable
+	case errors.Is(err, ErrNoSuchSession):
+		return http.StatusNotFound
 	case errors.Is(err, ErrPending):
 		// Last: a logout that failed in part and is pending in part is a
 		// failure.

@@ -23,6 +23,9 @@ type CreateOptions struct {
 	// Metadata are small strings about the session (seed 001): at most 16
 	// entries, keys of 1 to 64 bytes, values of at most 255 bytes.
 	Metadata map[string]string
+	// Labels are what the session registry shows about the session
+	// (Options.Registry; see Record.SetLabels). Ignored without one.
+	Labels map[string]string
 	// IdleTimeout and AbsoluteTimeout shorten the store's timeouts for this
 	// session (seed 003's per-session ttl). Zero keeps the store's; longer
 	// than the store's is an error, so that revocation entries, which live
@@ -59,6 +62,11 @@ func (s *Store) NewRecord(opts CreateOptions) (*Record, error) {
 	}
 	if opts.Data != nil {
 		if err := r.SetData(opts.Data); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Labels != nil {
+		if err := r.SetLabels(opts.Labels); err != nil {
 			return nil, err
 		}
 	}
@@ -208,6 +216,13 @@ func (s *Store) Save(ctx context.Context, r *Record) (string, error) {
 			return "", revocationError("strict reissue could not revoke the previous token", err)
 		}
 	}
+	if s.reg != nil && r.subject != "" {
+		if reissue {
+			s.seen(ctx, r, now)
+		} else if err := s.register(ctx, r, now); err != nil {
+			return "", err
+		}
+	}
 	switch {
 	case r.renewed:
 		s.stats.renewed.Add(1)
@@ -218,7 +233,7 @@ func (s *Store) Save(ctx context.Context, r *Record) (string, error) {
 	}
 	r.token, r.saved, r.issued, r.idle = tok, r.subject, now, c.IdleDeadline
 	r.keyID, r.primary = ring.Primary().ID, true
-	r.changed, r.renewed = false, false
+	r.changed, r.renewed, r.labels = false, false, nil
 	return tok, nil
 }
 
@@ -347,11 +362,11 @@ func (s *Store) Revoke(ctx context.Context, r *Record) error {
 }
 
 // revoke revokes every token of session rs, which expires at expires (unix
-// seconds), counting a logout when count is set. A session without a
-// subject needs no revocation: it carries no authority (see the package
-// doc). A failure of the revocation set wraps ErrUnavailable; a revocation
-// in force here but not yet shared with the other instances wraps
-// ErrPending.
+// seconds), counting a logout when count is set, and removes it from the
+// session registry. A session without a subject needs no revocation: it
+// carries no authority (see the package doc). A failure of the revocation
+// set wraps ErrUnavailable; a revocation in force here but not yet shared
+// with the other instances wraps ErrPending.
 func (s *Store) revoke(ctx context.Context, rs revocation.Session, expires int64, count bool) error {
 	if count {
 		s.stats.deleted.Add(1)
@@ -359,6 +374,16 @@ func (s *Store) revoke(ctx context.Context, rs revocation.Session, expires int64
 	if rs.Subject == "" {
 		return nil
 	}
+	err := s.revokeSession(ctx, rs, expires)
+	if err == nil || errors.Is(err, ErrPending) {
+		s.unregister(ctx, rs.Subject, rs.ID)
+	}
+	return err
+}
+
+// revokeSession revokes every token of session rs, which expires at
+// expires (unix seconds), leaving the registry alone.
+func (s *Store) revokeSession(ctx context.Context, rs revocation.Session, expires int64) error {
 	if err := s.revs.RevokeSession(ctx, rs, time.Unix(expires+s.skew, 0)); err != nil {
 		return revocationError("revoking the session", err)
 	}
@@ -452,7 +477,16 @@ func (s *Store) RevokeSubject(ctx context.Context, subject string) error {
 		return errors.New("cookie: RevokeSubject needs a subject")
 	}
 	now := time.Now().Unix()
-	if err := s.revs.RevokeSubject(ctx, subject, time.Unix(now, 0), time.Unix(now+s.subjectRevs+s.skew, 0)); err != nil {
+	err := s.revs.RevokeSubject(ctx, subject, time.Unix(now, 0), time.Unix(now+s.subjectRevs+s.skew, 0))
+	if err != nil && !errors.Is(err, revocation.ErrPending) {
+		return revocationError("revoking the subject's sessions", err)
+	}
+	if s.reg != nil {
+		if rerr := s.reg.RemoveBefore(ctx, subject, time.Unix(now, 0)); rerr != nil {
+			s.stats.registryFailures.Add(1)
+		}
+	}
+	if err != nil {
 		return revocationError("revoking the subject's sessions", err)
 	}
 	return nil

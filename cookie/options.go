@@ -8,6 +8,7 @@ import (
 	"github.com/crumbhq/crumb/internal/envelope"
 	"github.com/crumbhq/crumb/internal/token"
 	"github.com/crumbhq/crumb/keyring"
+	"github.com/crumbhq/crumb/registry"
 	"github.com/crumbhq/crumb/revocation"
 )
 
@@ -56,6 +57,15 @@ type Options struct {
 	// revocation.Local owned (and closed) by the Store. Pass a durable or
 	// shared set so logouts survive restarts and reach every instance.
 	Revocations revocation.Set
+
+	// Registry, when set, lists each user's sessions so that they can see
+	// them and end one ("your active sessions"; see "Listing a user's
+	// sessions" in the package doc): a sign-in or a renewed session ID
+	// registers the session, a reissued token updates its last-seen time,
+	// a logout removes it. Reading an unchanged session never touches it.
+	// Default nil: no listing, and nothing kept per session. The store
+	// does not close it.
+	Registry registry.Registry
 
 	// IdleTimeout ends a session that has not been touched for this long
 	// (sliding). Default 30 minutes. Whole seconds, at least 1 s, at most

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/crumbhq/crumb/internal/token"
+	"github.com/crumbhq/crumb/registry"
 	"github.com/crumbhq/crumb/revocation"
 )
 
@@ -28,10 +29,11 @@ type Record struct {
 	keyID       uint32
 	primary     bool
 	metadata    map[string]string
-	token       string // the token read; "" for a record not yet saved
-	saved       string // the subject of that token
-	changed     bool   // subject, metadata or data changed since read or save
-	renewed     bool   // a new session ID not yet saved
+	token       string            // the token read; "" for a record not yet saved
+	saved       string            // the subject of that token
+	changed     bool              // subject, metadata or data changed since read or save
+	renewed     bool              // a new session ID not yet saved
+	labels      map[string]string // for the registry at the next save; nil: unchanged
 	data        data
 	serializers serializerPair
 }
@@ -137,4 +139,23 @@ func (r *Record) DeleteMeta(key string) {
 		delete(r.metadata, key)
 		r.changed = true
 	}
+}
+
+// SetLabels sets what the session registry shows about this session
+// (Options.Registry): a few short strings such as a device name derived
+// from the User-Agent or a coarse location, at most registry.MaxLabels,
+// keys of 1 to 32 bytes and values of at most 128 bytes of UTF-8 (an
+// error wrapping ErrBadRecord otherwise). They are not part of the token:
+// they go to the registry when the session is next saved — registered on
+// a sign-in, updated on a reissue — and are kept there in the clear, so
+// never put a secret in one. Without a registry they are ignored.
+func (r *Record) SetLabels(labels map[string]string) error {
+	if err := registry.ValidateLabels(labels); err != nil {
+		return fmt.Errorf("%w: %w", ErrBadRecord, err)
+	}
+	r.labels = maps.Clone(labels)
+	if r.labels == nil {
+		r.labels = map[string]string{}
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 
 	"github.com/crumbhq/crumb/internal/token"
+	"github.com/crumbhq/crumb/registry"
 	"github.com/crumbhq/crumb/revocation"
 )
 
@@ -23,13 +24,22 @@ type Stats struct {
 	Revoked         uint64 // by session, by token (strict reissue) or by subject
 	TooLarge        uint64 // the token or its decoded data over a cap
 	Unavailable     uint64 // the revocation set could not be asked
+	// RegistryFailures counts calls to the session registry that failed
+	// (Options.Registry): sign-ins refused because they could not be
+	// registered, and updates of last-seen times or removals that could not
+	// be made. A session whose removal failed is still hidden from its
+	// list, which is checked against the revocation set.
+	RegistryFailures uint64
 	// Revocations describes the revocation set: its size and prunes.
 	Revocations revocation.Stats
+	// Registry describes the session registry; zero without one.
+	Registry registry.Stats
 }
 
 // counters are the live counters behind Stats.
 type counters struct {
 	created, opened, reissued, renewed, deleted, unavailable atomic.Uint64
+	registryFailures                                         atomic.Uint64
 	rejects                                                  [32]atomic.Uint64 // by token.Reason
 }
 
@@ -54,6 +64,11 @@ func (s *Store) Stats() Stats {
 		Revoked:         n(token.ReasonRevoked) + n(token.ReasonSubjectRevoked),
 		TooLarge:        n(token.ReasonTokenTooLarge) + n(token.ReasonPayloadTooLarge),
 		Revocations:     s.revs.Stats(),
+
+		RegistryFailures: c.registryFailures.Load(),
+	}
+	if s.reg != nil {
+		st.Registry = s.reg.Stats()
 	}
 	for _, r := range []token.Reason{token.ReasonEncoding, token.ReasonVersion, token.ReasonRetiredKey, token.ReasonAuth,
 		token.ReasonClaims, token.ReasonFuture, token.ReasonDictionary, token.ReasonSerializer} {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/crumbhq/crumb/codec"
 	"github.com/crumbhq/crumb/keyring"
+	"github.com/crumbhq/crumb/registry"
 	"github.com/crumbhq/crumb/revocation"
 )
 
@@ -26,10 +27,11 @@ type Store struct {
 	serializers  serializerPair
 	revs         revocation.Set
 	ownRevs      bool
-	idle         int64 // seconds
-	abs          int64 // seconds
-	skew         int64 // seconds
-	reissueAfter int64 // seconds; negative: every Touch reissues
+	reg          registry.Registry // nil: no session listing
+	idle         int64             // seconds
+	abs          int64             // seconds
+	skew         int64             // seconds
+	reissueAfter int64             // seconds; negative: every Touch reissues
 	maxLen       int
 	strict       bool
 	grace        int64 // seconds
@@ -82,6 +84,7 @@ func New(o Options) (*Store, error) {
 		codec:        o.Codec,
 		serializers:  newSerializerPair(o.Serializer),
 		revs:         o.Revocations,
+		reg:          o.Registry,
 		idle:         seconds(o.IdleTimeout, 0),
 		abs:          seconds(o.AbsoluteTimeout, 0),
 		skew:         seconds(o.Skew, 0),
@@ -120,7 +123,10 @@ func (s *Store) Name() string { return s.name }
 // is_healthy()). A set that works but is degraded — near its capacity, or
 // holding revocations not yet shared with the other instances — gives an
 // error matching revocation.ErrDegraded and not ErrUnavailable: a warning
-// for an operator, not a reason to take the instance out of service.
+// for an operator, not a reason to take the instance out of service. A
+// session registry that fails (Options.Registry) gives an error wrapping
+// ErrRegistryUnavailable: sessions are still read, but sign-ins and
+// listing fail until it is back.
 func (s *Store) Healthy(ctx context.Context) error {
 	if !hasRing(s.keys) {
 		return fmt.Errorf("%w: no keyring", ErrUnavailable)
@@ -130,6 +136,11 @@ func (s *Store) Healthy(ctx context.Context) error {
 			return fmt.Errorf("cookie: revocation set degraded: %w", err)
 		}
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	if s.reg != nil {
+		if err := s.reg.Health(ctx); err != nil {
+			return registryError("session registry", err)
+		}
 	}
 	return nil
 }
