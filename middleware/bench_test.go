@@ -10,6 +10,7 @@ import (
 
 	"github.com/crumbhq/crumb/cookie"
 	"github.com/crumbhq/crumb/middleware"
+	"github.com/crumbhq/crumb/registry"
 )
 
 // nopWriter is the cheapest ResponseWriter: a header map cleared between
@@ -78,6 +79,46 @@ func BenchmarkMiddleware(b *testing.B) {
 	b.Run("crumb/no-cookie", func(b *testing.B) { run(b, read, "") })
 	b.Run("crumb/read-unchanged", func(b *testing.B) { run(b, read, crumbCookie) })
 	b.Run("crumb/changed", func(b *testing.B) { run(b, change, crumbCookie) })
+
+	// A signed-in session read unchanged, without and with a session
+	// registry (cookie.Options.Registry) and a Labels function: reading
+	// never touches either, so the two must match within noise.
+	reg, err := registry.NewLocal(registry.LocalOptions{PruneInterval: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer reg.Close()
+	for _, c := range []struct {
+		name string
+		reg  registry.Registry
+	}{{"signed-in", nil}, {"registry", reg}} {
+		o := middleware.Options{Store: newStore(b, cookie.Options{Registry: c.reg})}
+		if c.reg != nil {
+			o.Labels = func(r *http.Request) map[string]string { return map[string]string{"device": r.UserAgent()} }
+		}
+		m, err := middleware.New(o)
+		if err != nil {
+			b.Fatal(err)
+		}
+		login := func(w http.ResponseWriter, r *http.Request) {
+			s := middleware.From(r)
+			if err := s.Login("ann@example.com"); err != nil {
+				panic(err)
+			}
+			for k, v := range benchSession {
+				s.Set(k, v)
+			}
+		}
+		signedIn := strings.Join(cookiePairs(b, serve(m, login)), "; ")
+		h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			user, _ := middleware.Get[string](middleware.From(r), "user")
+			if user != "ann@example.com" {
+				panic("bad session")
+			}
+			w.Write(ok)
+		}))
+		b.Run("crumb/"+c.name+"/read-unchanged", func(b *testing.B) { run(b, h, signedIn) })
+	}
 
 	gs := sessions.NewCookieStore(securecookie.GenerateRandomKey(32), securecookie.GenerateRandomKey(32))
 	gs.Options.Secure, gs.Options.HttpOnly, gs.Options.SameSite = true, true, http.SameSiteLaxMode

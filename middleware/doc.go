@@ -82,6 +82,20 @@
 // Options.HeaderBudget (DefaultHeaderBudget: 6 KiB, so the Cookie header
 // stays within nginx's default 8 KiB line with room for other cookies).
 //
+// # A user's sessions
+//
+// With a session registry (cookie.Options.Registry), a signed-in user can
+// see their sessions and end one ("your active sessions"):
+// Session.Sessions lists them with the request's own marked Current,
+// RevokeSession ends one by the ID the list gave (the request's own ID is
+// a logout; another user's is refused with cookie.ErrNoSuchSession), and
+// RevokeOtherSessions ends all but the request's own. Without a signed-in
+// user they fail with ErrNoSubject (answer 401). Options.Labels says what
+// the list shows about each session, such as a device name from the
+// User-Agent; it is called only when a token is issued, never on a request
+// that only reads its session, which stays as stateless as without a
+// registry.
+//
 // # Idle timeout and lazy loading
 //
 // Only requests that use the session count as activity: a request for a

@@ -1,17 +1,20 @@
 package middleware_test
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/crumbhq/crumb/cookie"
 	"github.com/crumbhq/crumb/keyring"
 	"github.com/crumbhq/crumb/middleware"
+	"github.com/crumbhq/crumb/registry"
 )
 
 // Example mounts the middleware on an http.ServeMux: sign in, remember a
@@ -78,4 +81,110 @@ func Example() {
 	// hello, ann (welcome back)
 	// hello, ann ()
 	// hello, stranger
+}
+
+// ExampleSession_Sessions lists a user's sessions ("your active sessions")
+// and signs one device out. It needs a session registry in the store.
+func ExampleSession_Sessions() {
+	key, _ := keyring.NewKey(keyring.StatePrimary)
+	ring, _ := keyring.NewRing(key)
+	reg, err := registry.NewLocal(registry.LocalOptions{}) // in memory; set Path to keep it across restarts
+	if err != nil {
+		panic(err)
+	}
+	defer reg.Close()
+	store, err := cookie.New(cookie.Options{Name: "__Host-session", Keys: ring, Registry: reg})
+	if err != nil {
+		panic(err)
+	}
+	defer store.Close()
+	sessions, err := middleware.New(middleware.Options{
+		Store: store,
+		// What the list shows about a session: here the User-Agent, as is.
+		Labels: func(r *http.Request) map[string]string {
+			return map[string]string{"device": r.UserAgent()}
+		},
+	})
+	if err != nil {
+		panic(err)
+	}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
+		// Check the password first.
+		if err := middleware.From(r).Login(r.FormValue("user")); err != nil {
+			http.Error(w, "try again", cookie.HTTPStatus(err))
+		}
+	})
+	mux.HandleFunc("GET /sessions", func(w http.ResponseWriter, r *http.Request) {
+		list, err := middleware.From(r).Sessions()
+		if errors.Is(err, middleware.ErrNoSubject) {
+			http.Error(w, "sign in first", http.StatusUnauthorized)
+			return
+		} else if err != nil {
+			http.Error(w, "try again", cookie.HTTPStatus(err))
+			return
+		}
+		slices.SortFunc(list, func(a, b cookie.SessionInfo) int { return strings.Compare(a.Labels["device"], b.Labels["device"]) })
+		for _, s := range list {
+			mark := ""
+			if s.Current {
+				mark = " (this device)"
+			}
+			fmt.Fprintf(w, "%s %s%s\n", s.ID, s.Labels["device"], mark)
+		}
+	})
+	mux.HandleFunc("POST /sessions/{id}/revoke", func(w http.ResponseWriter, r *http.Request) {
+		id, err := cookie.ParseSessionID(r.PathValue("id"))
+		if err == nil {
+			err = middleware.From(r).RevokeSession(id)
+		}
+		switch {
+		case errors.Is(err, middleware.ErrNoSubject):
+			http.Error(w, "sign in first", http.StatusUnauthorized)
+		case err != nil:
+			http.Error(w, "no such session", cookie.HTTPStatus(err)) // 404 for another user's ID
+		}
+	})
+	srv := httptest.NewTLSServer(sessions.Handler(mux))
+	defer srv.Close()
+
+	// Two devices: two clients with their own cookie jars.
+	device := func(name string) func(method, path string) (int, string) {
+		c := *srv.Client() // a client of its own: the server's is shared
+		c.Jar, _ = cookiejar.New(nil)
+		return func(method, path string) (int, string) {
+			req, _ := http.NewRequest(method, srv.URL+path, nil)
+			req.Header.Set("User-Agent", name)
+			resp, err := c.Do(req)
+			if err != nil {
+				panic(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, string(body)
+		}
+	}
+	phone, laptop := device("phone"), device("laptop")
+	phone("POST", "/login?user=ann")
+	laptop("POST", "/login?user=ann")
+
+	_, list := phone("GET", "/sessions")
+	var laptopID string
+	for line := range strings.Lines(list) {
+		id, device, _ := strings.Cut(strings.TrimSpace(line), " ")
+		if device == "laptop" {
+			laptopID = id
+		}
+		fmt.Println(device) // the IDs are random
+	}
+	status, _ := phone("POST", "/sessions/"+laptopID+"/revoke")
+	fmt.Println("the phone signs the laptop out:", status)
+	status, _ = laptop("GET", "/sessions")
+	fmt.Println("the laptop lists its sessions:", status)
+	// Output:
+	// laptop
+	// phone (this device)
+	// the phone signs the laptop out: 200
+	// the laptop lists its sessions: 401
 }

@@ -17,6 +17,7 @@ import (
 // one started, so that nothing of one user reaches the next on a shared
 // browser. It fails when the revocation set cannot revoke the old ID.
 func (s *Session) Login(subject string) error {
+	labels := s.labelsFor(subject)
 	s.lock()
 	defer s.unlock()
 	if s.committed {
@@ -40,6 +41,7 @@ func (s *Session) Login(subject string) error {
 		}
 		s.rec, s.fromCookie = rec, false
 	}
+	s.setLabels(labels)
 	tok, err := s.m.store.Login(ctx, s.rec, subject)
 	if err != nil {
 		return err
@@ -51,12 +53,14 @@ func (s *Session) Login(subject string) error {
 // subject, data and lifetime: call it on a privilege change (a new role,
 // sudo mode). Renewing no session does nothing.
 func (s *Session) Renew() error {
+	labels := s.nextLabels(false)
 	s.lock()
 	defer s.unlock()
 	rec, err := s.existing()
 	if err != nil || rec == nil {
 		return err
 	}
+	s.setLabels(labels)
 	tok, err := s.m.store.Renew(s.req.Context(), rec)
 	if err != nil {
 		return err
@@ -200,6 +204,7 @@ func (s *Session) DestroyAll() error {
 // response is written, are saved too. A session that did not change needs
 // nothing.
 func (s *Session) Save() error {
+	labels := s.nextLabels(true)
 	s.lock()
 	defer s.unlock()
 	s.load()
@@ -209,6 +214,7 @@ func (s *Session) Save() error {
 	if s.committed {
 		return s.late()
 	}
+	s.setLabels(labels)
 	return s.save()
 }
 
@@ -263,25 +269,39 @@ func (s *Session) stage(tok string) error {
 // response setting the session cookie is never stored.
 func (s *Session) commit() {
 	s.lock()
-	defer s.unlock()
 	if s.committed {
+		// Another goroutine's commit may be calling Options.Labels: its
+		// lines are not written yet.
+		done := s.committing
+		s.unlock()
+		if done != nil {
+			<-done
+		}
 		return
 	}
 	s.committed = true
 	if !s.loaded {
+		s.unlock()
 		return
 	}
+	due := s.saveDue()
+	if due && s.m.labels != nil && s.rec.Subject() != "" {
+		// Options.Labels may read the session: it is called without the
+		// lock. Nothing can change the session meanwhile: it is committed.
+		done := make(chan struct{})
+		s.committing = done
+		defer close(done)
+		s.unlock()
+		labels := s.m.labels(s.req)
+		s.lock()
+		s.setLabels(labels)
+	}
+	defer s.unlock()
 	m := s.m
 	h := s.w.Header()
 	addVary(h)
-	if s.rec != nil {
-		switch {
-		case s.rec.Changed():
-			_ = s.save()
-		case s.staged == nil && s.fromCookie && m.store.TouchDue(s.rec):
-			// Sliding expiry, or a token under a key no longer primary.
-			_ = s.save()
-		}
+	if due {
+		_ = s.save()
 	}
 	if s.failed != nil {
 		m.stats.failed.Add(1)
@@ -328,6 +348,52 @@ func (s *Session) commit() {
 		h.Add("Set-Cookie", l)
 	}
 	s.noStore(h) // over the handler's own: a session cookie is never stored
+}
+
+// saveDue reports whether commit must save the session: it changed, or a
+// touch is due (sliding expiry, or a token under a key no longer primary)
+// and no token was staged by this request.
+func (s *Session) saveDue() bool {
+	return s.rec != nil && (s.rec.Changed() || s.staged == nil && s.fromCookie && s.m.store.TouchDue(s.rec))
+}
+
+// labelsFor returns what Options.Labels gives for a session of subject
+// about to be saved, or nil without Labels or a subject. It must be called
+// without the session's lock: Labels may read the session.
+func (s *Session) labelsFor(subject string) map[string]string {
+	if s.m.labels == nil || subject == "" {
+		return nil
+	}
+	return s.m.labels(s.req)
+}
+
+// nextLabels returns the labels for the save Renew (changedOnly false) or
+// Save (changedOnly true) is about to make, if the session has a subject
+// (and changed). It takes the lock to look, and calls Labels without it.
+func (s *Session) nextLabels(changedOnly bool) map[string]string {
+	if s.m.labels == nil {
+		return nil
+	}
+	s.lock()
+	s.load()
+	var subject string
+	if s.rec != nil && !s.committed && (!changedOnly || s.rec.Changed()) {
+		subject = s.rec.Subject()
+	}
+	s.unlock()
+	return s.labelsFor(subject)
+}
+
+// setLabels gives the record the labels Options.Labels returned for its
+// next save (nil: none returned). Labels outside the registry's limits are
+// reported, and the session is saved without them.
+func (s *Session) setLabels(labels map[string]string) {
+	if labels == nil || s.rec == nil {
+		return
+	}
+	if err := s.rec.SetLabels(labels); err != nil {
+		s.note(slog.LevelWarn, "middleware: Options.Labels returned labels outside the session registry's limits; the session is saved without them", err, true)
+	}
 }
 
 // noStore sets Cache-Control: no-store. The value's backing array is the

@@ -21,6 +21,7 @@ type Manager struct {
 	failOpen    bool
 	onError     func(*http.Request, error)
 	legacy      LegacyReader
+	labels      func(*http.Request) map[string]string // Options.Labels
 	log         *slog.Logger
 	scope       string // "; Path=…; Domain=…"
 	flagsSecure string // "; HttpOnly; Secure; SameSite=…; Partitioned"
@@ -49,6 +50,7 @@ func New(o Options) (*Manager, error) {
 		failOpen:   o.Unavailable == FailOpen,
 		onError:    o.OnError,
 		legacy:     o.Legacy,
+		labels:     o.Labels,
 		log:        o.Logger,
 	}
 	m.attributes(&o)

@@ -130,6 +130,22 @@ type Options struct {
 	// legacy cookies have expired.
 	Legacy LegacyReader
 
+	// Labels, if set, says what the session registry shows about a
+	// session (cookie.Options.Registry; cookie.Record.SetLabels): a few
+	// short strings such as a device name derived from the User-Agent or
+	// a coarse location, never a secret, as the registry keeps them in
+	// the clear. It is called for a session with a subject only when a
+	// token of it is about to be issued: a new session ID (Login, Renew,
+	// a new session with a subject) or a reissue (a change, or a touch
+	// due). A request that only reads its session never calls it. It is
+	// called without the session's lock, so it may read the request's
+	// Session, but must not change it, call its Commit or write the
+	// response. A nil result leaves the labels as they are. Labels outside
+	// the registry's limits (registry.MaxLabels, and the lengths there)
+	// go to OnError and the log, and the session is saved without them.
+	// Default nil: no labels. It must be safe for concurrent use.
+	Labels func(r *http.Request) map[string]string
+
 	// Logger receives the middleware's logs. Default slog.Default(). Logs
 	// never contain token bytes or session IDs.
 	Logger *slog.Logger

@@ -47,6 +47,9 @@ type Session struct {
 	// pending are the reports made under mu, emitted by unlock: the hook
 	// and the log handler may use the session themselves.
 	pending []pendingReport
+	// committing, when commit released mu to call Options.Labels, is
+	// closed once that commit has written its lines.
+	committing chan struct{}
 }
 
 // pendingReport is a log record, and an error for the hook, waiting for
