@@ -21,25 +21,38 @@ import (
 
 const demoUsage = `Usage:
     sessionctl demo [--addr ADDR] [--keyring FILE] [--revocations SPEC]
-                    [--state DIR] [--watch-interval D] [--dev]
+                    [--registry SPEC] [--state DIR] [--watch-interval D]
+                    [--dev]
 
 Serves a small web application on crumb's middleware, over plain HTTP, and
 prints its URL. Open it in a browser: the page shows the session, the size of
 its cookie and how many cookies it takes, the key that sealed it, and its idle
 and absolute expiry, with forms to log in, add data (also enough to need
-several cookies), log out, and log out everywhere. Scripts use its JSON API:
+several cookies), log out, and log out everywhere; signed in, a "Your
+sessions" table lists the user's sessions (device, network, created, last
+active, "this device") with a button to sign out each, and one to sign out
+all the others. Scripts use its JSON API:
 
     POST /login        form field user: log in (a new session ID)
     GET  /session      the session as JSON; 401 without one
     POST /session      a JSON object merged into the session data (null deletes)
     POST /logout       log out: the session is revoked and the cookie deleted
     POST /logout-all   log out every session of the user
+    GET  /sessions     the user's sessions: [{id, created, last_seen,
+                       expires, labels, current}]; 401 without a user
+    POST /sessions/ID/revoke
+                       end one of them (the request's own: a logout); 404
+                       for an ID that is not one of the user's sessions
+    POST /sessions/revoke-others
+                       end every session of the user but the request's own
     GET  /stats        the revocation set: its entries, bounds and health
 
 The defaults need nothing: a development keyring is generated in the state
 directory on the first run, and revocations are kept in a durable file beside
-it, so logouts survive a restart. The keyring file is reloaded when it changes
-and on SIGHUP: rotate it with ` + "`sessionctl keys add/promote`" + ` while the demo runs.
+it, so logouts survive a restart; so does the session registry, in
+sessions.log beside them (with a redis:// --revocations URL, on that Redis
+instead). The keyring file is reloaded when it changes and on SIGHUP: rotate
+it with ` + "`sessionctl keys add/promote`" + ` while the demo runs.
 Cookies go without the Secure attribute to loopback addresses only (the
 middleware's dev mode), so serve it on 127.0.0.1 or localhost.
 
@@ -50,6 +63,11 @@ Options:
                          generated when missing)
     --revocations SPEC   the revocation set (default STATE/revocations.log)
 ` + revocationsHelpIndented + `
+    --registry SPEC      the session registry the sessions table lists
+                         (default STATE/sessions.log, or the Redis of a
+                         redis:// --revocations URL): a registry file,
+                         which the demo writes and ` + "`sessionctl sessions`" + `
+                         reads while it runs, or a redis:// URL
     --state DIR          the state directory (default
                          $XDG_STATE_HOME/sessionctl/demo, or
                          ~/.local/state/sessionctl/demo)
@@ -84,6 +102,7 @@ func runDemo(c *cli, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "")
 	keyringPath := fs.String("keyring", "", "")
 	revSpec := fs.String("revocations", "", "")
+	regSpec := fs.String("registry", "", "")
 	stateDir := fs.String("state", "", "")
 	interval := fs.Duration("watch-interval", 2*time.Second, "")
 	dev := fs.Bool("dev", false, "")
@@ -148,12 +167,27 @@ func runDemo(c *cli, args []string) error {
 	}
 	defer c.closeRevocations(revs)
 
-	store, err := cookie.New(cookie.Options{Name: demoCookie, Keys: keys, Revocations: revs})
+	// The session registry, for "your sessions": durable beside the
+	// revocations, or on their Redis.
+	if rs, _ := parseRevocationSpec(*revSpec); *regSpec == "" && !rs.redis {
+		*regSpec = filepath.Join(state, "sessions.log")
+	}
+	rs, err := parseRegistrySpec(*regSpec, *revSpec)
+	if err != nil {
+		return err
+	}
+	reg, err := c.openRegistry(rs, true)
+	if err != nil {
+		return err
+	}
+	defer c.closeRegistry(reg)
+
+	store, err := cookie.New(cookie.Options{Name: demoCookie, Keys: keys, Revocations: revs, Registry: reg})
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	sessions, err := middleware.New(middleware.Options{Store: store, Dev: true, Logger: log})
+	sessions, err := middleware.New(middleware.Options{Store: store, Dev: true, Logger: log, Labels: demoLabels})
 	if err != nil {
 		return err
 	}
@@ -172,7 +206,7 @@ func runDemo(c *cli, args []string) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	fmt.Fprintf(c.stdout, "crumb demo: http://%s/\n", ln.Addr())
-	fmt.Fprintf(c.stdout, "keyring %s (reloaded on change and SIGHUP), revocations %s; Ctrl-C stops\n", *keyringPath, redactSpec(*revSpec))
+	fmt.Fprintf(c.stdout, "keyring %s (reloaded on change and SIGHUP), revocations %s, sessions registry %s; Ctrl-C stops\n", *keyringPath, redactSpec(*revSpec), rs.describe())
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {

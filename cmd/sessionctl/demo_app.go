@@ -42,6 +42,9 @@ func newDemoApp(m *middleware.Manager, keys keyring.Source, log *slog.Logger) ht
 	mux.HandleFunc("POST /login", a.login)
 	mux.HandleFunc("POST /logout", a.logout)
 	mux.HandleFunc("POST /logout-all", a.logoutAll)
+	mux.HandleFunc("GET /sessions", a.listSessions)
+	mux.HandleFunc("POST /sessions/{id}/revoke", a.revokeSession)
+	mux.HandleFunc("POST /sessions/revoke-others", a.revokeOthers)
 	return mux
 }
 
@@ -91,8 +94,11 @@ func wantsHTML(r *http.Request) bool {
 // the way a flash message in the session would.
 var demoMessages = map[string]string{
 	"login": "Logged in.", "saved": "Saved.", "logout": "Logged out: the session is revoked.",
-	"logout-all":     "Logged out everywhere: every session of the user is revoked.",
-	"logout-pending": "Logged out on this server. The other servers refuse the session too once they reach the shared revocation store again.",
+	"logout-all":      "Logged out everywhere: every session of the user is revoked.",
+	"logout-pending":  "Logged out on this server. The other servers refuse the session too once they reach the shared revocation store again.",
+	"session-revoked": "Signed out that session: its next request is anonymous.",
+	"others-revoked":  "Signed out every other session.",
+	"session-pending": "Signed out on this server. The other servers refuse the session too once they reach the shared revocation store again.",
 }
 
 // done answers a successful POST: back to the page for a browser, JSON for
@@ -148,6 +154,8 @@ func (a *demoApp) failed(w http.ResponseWriter, r *http.Request, what string, er
 		status, msg = http.StatusRequestEntityTooLarge, "the session would be too large for its cookies: remove some data (a null value deletes a key) and try again"
 	case errors.Is(err, cookie.ErrUnavailable):
 		msg = what + " failed: the revocation store is unavailable right now; try again shortly"
+	case errors.Is(err, cookie.ErrRegistryUnavailable):
+		msg = what + " failed: the session registry is unavailable right now; try again shortly"
 	case errors.Is(err, middleware.ErrLogoutUnverified):
 		// The request's cookies, not the server, are at fault.
 		status = http.StatusBadRequest
@@ -316,6 +324,11 @@ func (a *demoApp) page(w http.ResponseWriter, r *http.Request) {
 	s := middleware.From(r)
 	flash := demoMessages[r.URL.Query().Get("m")]
 	d, ok := describe(s)
+	var rows []demoRow
+	var rowsErr string
+	if d.Subject != "" {
+		rows, rowsErr = a.sessionRows(r, s)
+	}
 	var data []demoValue
 	for k, v := range d.Data {
 		data = append(data, demoValue{k, abbreviate(string(v), 120)})
@@ -325,6 +338,7 @@ func (a *demoApp) page(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
 	demoPage.Execute(w, demoPageData{
 		Flash: flash, Session: ok, S: d, Data: data, Stats: a.sessions.Stats(),
+		Sessions: rows, SessionsErr: rowsErr,
 		PrimaryKey: keyring.FormatID(a.keys.Ring().Primary().ID),
 	})
 }
@@ -332,12 +346,16 @@ func (a *demoApp) page(w http.ResponseWriter, r *http.Request) {
 type demoValue struct{ Key, Value string }
 
 type demoPageData struct {
-	Flash      string
-	Session    bool
-	S          demoSession
-	Data       []demoValue
-	Stats      middleware.Stats
-	PrimaryKey string
+	Flash   string
+	Session bool
+	S       demoSession
+	Data    []demoValue
+	// Sessions are the user's sessions, or SessionsErr says why they
+	// cannot be listed; neither for an anonymous session.
+	Sessions    []demoRow
+	SessionsErr string
+	Stats       middleware.Stats
+	PrimaryKey  string
 }
 
 func abbreviate(s string, n int) string {
@@ -348,7 +366,8 @@ func abbreviate(s string, n int) string {
 }
 
 var demoPage = template.Must(template.New("demo").Funcs(template.FuncMap{
-	"ago": func(t time.Time) string { return time.Until(t).Round(time.Second).String() },
+	"ago":   func(t time.Time) string { return time.Until(t).Round(time.Second).String() },
+	"since": func(t time.Time) string { return time.Since(t).Round(time.Second).String() },
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>crumb demo</title>
 <style>
@@ -372,6 +391,23 @@ form { margin: .6rem 0 } input { font: inherit }
 </table>
 <h3>Data</h3>
 {{if .Data}}<table>{{range .Data}}<tr><th>{{.Key}}</th><td><code>{{.Value}}</code></td></tr>{{end}}</table>{{else}}<p>(none)</p>{{end}}
+{{if .S.Subject}}
+<h2>Your sessions</h2>
+{{if .SessionsErr}}<p id="sessions-error">{{.SessionsErr}}</p>{{else}}
+<table id="sessions">
+<tr><th>device</th><th>network</th><th>created</th><th>last active</th><th></th></tr>
+{{range .Sessions}}<tr{{if .Current}} class="current"{{end}}>
+<td>{{if .Device}}{{.Device}}{{else}}(unknown){{end}}{{if .Current}} <strong class="this-device">(this device)</strong>{{end}}</td>
+<td>{{.Network}}</td>
+<td>{{.Created.Format "2006-01-02 15:04:05 MST"}}</td>
+<td>{{since .LastSeen}} ago</td>
+<td><form method="post" action="/sessions/{{.ID}}/revoke"><button>{{if .Current}}Log out{{else}}Sign out{{end}}</button></form></td>
+</tr>{{end}}
+</table>
+<p>Last active is when the session's cookie was last reissued (on a change, or every few minutes of use), not every request: the list costs nothing on reads.</p>
+<form method="post" action="/sessions/revoke-others"><button>Sign out all other sessions</button></form>
+{{end}}
+{{end}}
 {{else}}
 <p id="subject">No session yet: log in or add some data.</p>
 {{end}}
@@ -385,6 +421,6 @@ form { margin: .6rem 0 } input { font: inherit }
 <p>Primary key <code>{{.PrimaryKey}}</code>. Sessions opened {{.Stats.Store.Opened}}, written {{.Stats.Written}} ({{.Stats.Chunked}} in several cookies),
 revocation set: {{.Stats.Store.Revocations.Sessions}} revoked sessions and {{.Stats.Store.Revocations.Subjects}} revoked users (at most {{.Stats.Store.Revocations.MaxPerSubject}} entries a user; anonymous sessions need none), rejected cookies: {{.Stats.Store.Invalid}} invalid, {{.Stats.Store.Revoked}} revoked,
 {{.Stats.Store.IdleExpired}} idle-expired.</p>
-<p>API: <code>curl -c jar -b jar -d user=ann URL/login</code>, <code>GET /session</code>, <code>POST /session</code> with a JSON object, <code>POST /logout</code>, <code>POST /logout-all</code>.</p>
+<p>API: <code>curl -c jar -b jar -d user=ann URL/login</code>, <code>GET /session</code>, <code>POST /session</code> with a JSON object, <code>POST /logout</code>, <code>POST /logout-all</code>, <code>GET /sessions</code>, <code>POST /sessions/ID/revoke</code>.</p>
 </body></html>
 `))

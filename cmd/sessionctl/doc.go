@@ -8,18 +8,20 @@
 //
 // The commands are:
 //
-//	keys generate   create a keyring file with one primary key
-//	keys add        add a new key, able to open tokens but not to seal them
-//	keys promote    make a key the primary key, which seals new tokens
-//	keys retire     retire a key: its tokens are refused from then on
-//	keys list       list the keys of a keyring, without their secrets
-//	mint            create a session and print its token
-//	decode          open a token and print its session
-//	inspect         show what a token reveals without any key
-//	revoke          revoke a session, or every session of a subject
-//	dict train      train a compression dictionary on sample sessions
-//	version         print the version of sessionctl, Go and the token format
-//	demo            serve a demo web app on the session middleware
+//	keys generate     create a keyring file with one primary key
+//	keys add          add a new key, able to open tokens but not to seal them
+//	keys promote      make a key the primary key, which seals new tokens
+//	keys retire       retire a key: its tokens are refused from then on
+//	keys list         list the keys of a keyring, without their secrets
+//	mint              create a session and print its token
+//	decode            open a token and print its session
+//	inspect           show what a token reveals without any key
+//	revoke            revoke a session, or every session of a subject
+//	sessions list     list a user's sessions from the session registry
+//	sessions revoke   end one of a user's sessions by its ID
+//	dict train        train a compression dictionary on sample sessions
+//	version           print the version of sessionctl, Go and the token format
+//	demo              serve a demo web app on the session middleware
 //
 // Data goes to standard output; errors, hints and warnings go to standard
 // error, as "sessionctl: error: …", "sessionctl: hint: …" and
@@ -358,6 +360,107 @@
 //	    sessionctl revoke --revocations /var/lib/myapp/revoked.log --keyring keyring.json --name session AQ8jLB0…
 //	    sessionctl revoke --revocations /var/lib/myapp/revoked.log --subject alice
 //
+// # sessionctl sessions list
+//
+//	Usage:
+//	    sessionctl sessions list --subject S [--registry SPEC] [--revocations SPEC]
+//	                             [--idle-timeout D] [--json]
+//
+//	Lists a user's live sessions as the application's session registry holds
+//	them (cookie.Options.Registry), the most recently seen first, while the
+//	application runs: each session's ID, when it was created, when a token of
+//	it was last issued (LAST_SEEN: the application updates it when it reissues
+//	the token, not on every request), its absolute expiry, and the labels the
+//	application recorded, such as a device name. Nothing secret is printed: a
+//	registry holds no token.
+//
+//	With --revocations, sessions that were revoked (a logout, sessionctl revoke
+//	or sessions revoke) are left out, as the application's own list leaves
+//	them out (a Redis registry drops their entries on the way, as the
+//	application does); without it, every registered session that has not
+//	expired is listed. A session signed in before the registry was turned on
+//	is not listed until it signs in again.
+//
+//	SPEC for --registry names the application's session registry:
+//	    PATH            its durable registry file (registry.NewLocal), such as
+//	                    /var/lib/myapp/sessions.log, or file:///… for the same.
+//	                    The application holds it open for writing; sessionctl
+//	                    reads it beside the application, without a lock, and
+//	                    never writes it.
+//	    redis://…       the Redis registry several instances share
+//	                    (redisset.NewRegistry), with the URL and parameters of
+//	                    the Redis revocation set: one URL configures both, so
+//	                    when --revocations is a redis:// or rediss:// URL,
+//	                    --registry defaults to it. The URL is never echoed.
+//	A registry file has no default: give it when --revocations is a file.
+//
+//	SPEC for --revocations is as for `sessionctl revoke`: a revocation file,
+//	or a redis:// URL (see `sessionctl help revoke`).
+//
+//	Options:
+//	    --subject S          the user whose sessions to list (required)
+//	    --registry SPEC      the session registry (see above; default: the Redis
+//	                         of --revocations, when that is a redis:// URL)
+//	    --revocations SPEC   the revocation set, to leave revoked sessions out
+//	    --idle-timeout D     the application's idle timeout, to leave out the
+//	                         sessions idle longer than it (default: none, a
+//	                         session is listed until its absolute expiry)
+//	    --json               print a JSON array of {"id", "created",
+//	                         "last_seen", "expires", "labels"}
+//
+//	Examples:
+//	    sessionctl sessions list --subject alice --registry /var/lib/myapp/sessions.log --revocations /var/lib/myapp/revoked.log
+//	    sessionctl sessions list --subject alice --revocations redis://redis.internal:6379/0 --json
+//
+// # sessionctl sessions revoke
+//
+//	Usage:
+//	    sessionctl sessions revoke --subject S --revocations SPEC [--registry SPEC]
+//	                               [--json] ID
+//
+//	Ends one of a user's sessions ("sign out this device") while the
+//	application runs, as its "your sessions" page does: every token of the
+//	session is refused from then on, by every instance sharing the revocation
+//	set (with a revocation file, within a second). ID is the session's ID as
+//	`sessionctl sessions list` prints it, 32 hexadecimal characters. It must be
+//	one of the subject's registered sessions: otherwise the command fails and
+//	nothing changes, so an ID given with the wrong subject never ends somebody
+//	else's session.
+//
+//	The revocation lasts until the session's absolute expiry plus 60s of skew.
+//	A Redis registry drops the session's entry at once. A registry file is
+//	written by the application alone: it keeps the entry until it next lists
+//	the subject's sessions, and drops it then. Either way the session is never
+//	listed again, by the application or by sessions list --revocations.
+//
+//	SPEC for --registry names the application's session registry:
+//	    PATH            its durable registry file (registry.NewLocal), such as
+//	                    /var/lib/myapp/sessions.log, or file:///… for the same.
+//	                    The application holds it open for writing; sessionctl
+//	                    reads it beside the application, without a lock, and
+//	                    never writes it.
+//	    redis://…       the Redis registry several instances share
+//	                    (redisset.NewRegistry), with the URL and parameters of
+//	                    the Redis revocation set: one URL configures both, so
+//	                    when --revocations is a redis:// or rediss:// URL,
+//	                    --registry defaults to it. The URL is never echoed.
+//	A registry file has no default: give it when --revocations is a file.
+//
+//	SPEC for --revocations is as for `sessionctl revoke` (see its help); a
+//	revocation file must exist: it is the one the application uses.
+//
+//	Options:
+//	    --subject S          the user whose session to end (required)
+//	    --revocations SPEC   the revocation set (required)
+//	    --registry SPEC      the session registry (see above; default: the Redis
+//	                         of --revocations, when that is a redis:// URL)
+//	    --json               print {"revoked": "session", "session_id",
+//	                         "subject", "until"}
+//
+//	Examples:
+//	    sessionctl sessions revoke --subject alice --registry /var/lib/myapp/sessions.log --revocations /var/lib/myapp/revoked.log 3f1c0e7a9b2d4c6e8f1a2b3c4d5e6f70
+//	    sessionctl sessions revoke --subject alice --revocations redis://redis.internal:6379/0 3f1c0e7a9b2d4c6e8f1a2b3c4d5e6f70
+//
 // # sessionctl dict train
 //
 //	Usage:
@@ -422,25 +525,38 @@
 //
 //	Usage:
 //	    sessionctl demo [--addr ADDR] [--keyring FILE] [--revocations SPEC]
-//	                    [--state DIR] [--watch-interval D] [--dev]
+//	                    [--registry SPEC] [--state DIR] [--watch-interval D]
+//	                    [--dev]
 //
 //	Serves a small web application on crumb's middleware, over plain HTTP, and
 //	prints its URL. Open it in a browser: the page shows the session, the size of
 //	its cookie and how many cookies it takes, the key that sealed it, and its idle
 //	and absolute expiry, with forms to log in, add data (also enough to need
-//	several cookies), log out, and log out everywhere. Scripts use its JSON API:
+//	several cookies), log out, and log out everywhere; signed in, a "Your
+//	sessions" table lists the user's sessions (device, network, created, last
+//	active, "this device") with a button to sign out each, and one to sign out
+//	all the others. Scripts use its JSON API:
 //
 //	    POST /login        form field user: log in (a new session ID)
 //	    GET  /session      the session as JSON; 401 without one
 //	    POST /session      a JSON object merged into the session data (null deletes)
 //	    POST /logout       log out: the session is revoked and the cookie deleted
 //	    POST /logout-all   log out every session of the user
+//	    GET  /sessions     the user's sessions: [{id, created, last_seen,
+//	                       expires, labels, current}]; 401 without a user
+//	    POST /sessions/ID/revoke
+//	                       end one of them (the request's own: a logout); 404
+//	                       for an ID that is not one of the user's sessions
+//	    POST /sessions/revoke-others
+//	                       end every session of the user but the request's own
 //	    GET  /stats        the revocation set: its entries, bounds and health
 //
 //	The defaults need nothing: a development keyring is generated in the state
 //	directory on the first run, and revocations are kept in a durable file beside
-//	it, so logouts survive a restart. The keyring file is reloaded when it changes
-//	and on SIGHUP: rotate it with `sessionctl keys add/promote` while the demo runs.
+//	it, so logouts survive a restart; so does the session registry, in
+//	sessions.log beside them (with a redis:// --revocations URL, on that Redis
+//	instead). The keyring file is reloaded when it changes and on SIGHUP: rotate
+//	it with `sessionctl keys add/promote` while the demo runs.
 //	Cookies go without the Secure attribute to loopback addresses only (the
 //	middleware's dev mode), so serve it on 127.0.0.1 or localhost.
 //
@@ -454,6 +570,11 @@
 //	                         for several instances (see sessionctl help revoke);
 //	                         with Redis, add ?outbox=PATH so that logouts made
 //	                         while Redis is down are kept and delivered later
+//	    --registry SPEC      the session registry the sessions table lists
+//	                         (default STATE/sessions.log, or the Redis of a
+//	                         redis:// --revocations URL): a registry file,
+//	                         which the demo writes and `sessionctl sessions`
+//	                         reads while it runs, or a redis:// URL
 //	    --state DIR          the state directory (default
 //	                         $XDG_STATE_HOME/sessionctl/demo, or
 //	                         ~/.local/state/sessionctl/demo)

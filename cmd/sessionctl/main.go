@@ -46,6 +46,8 @@ func commands() []command {
 		{"decode", "open a token and print its session", decodeUsage, runDecode},
 		{"inspect", "show what a token reveals without any key", inspectUsage, runInspect},
 		{"revoke", "revoke a session, or every session of a subject", revokeUsage, runRevoke},
+		{"sessions list", "list a user's sessions from the session registry", sessionsListUsage, runSessionsList},
+		{"sessions revoke", "end one of a user's sessions by its ID", sessionsRevokeUsage, runSessionsRevoke},
 		{"dict train", "train a compression dictionary on sample sessions", dictTrainUsage, runDictTrain},
 		{"version", "print the version of sessionctl, Go and the token format", versionUsage, runVersion},
 		{"demo", "serve a demo web app on the session middleware", demoUsage, runDemo},

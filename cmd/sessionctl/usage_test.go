@@ -50,7 +50,7 @@ func checkUsage(cmd command) error {
 func TestCommandTable(t *testing.T) {
 	want := []string{
 		"keys generate", "keys add", "keys promote", "keys retire", "keys list",
-		"mint", "decode", "inspect", "revoke", "dict train", "version",
+		"mint", "decode", "inspect", "revoke", "sessions list", "sessions revoke", "dict train", "version",
 	}
 	optional := []string{"demo"} // added by demo.go
 	var names []string
