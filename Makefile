@@ -56,11 +56,12 @@ LOADTEST_DURATION ?= 5s
 BENCH = $(GO) test -run '^$$' -benchmem -count $(BENCHCOUNT)
 bench:
 	{ $(BENCH) -bench 'Token|Floor|Gorilla' ./internal/token && \
-	  $(BENCH) -bench 'CreateRead|Read' ./cookie && \
+	  $(BENCH) -bench 'CreateRead|Read|Registry' ./cookie && \
+	  $(BENCH) -bench 'Local' ./registry && \
 	  $(BENCH) -bench 'Middleware' ./middleware && \
 	  $(BENCH) -bench 'Check$$|Revoke' ./revocation && \
 	  $(GO) test -run '^$$' -benchmem -count 3 -benchtime 1x -bench 'Flood' ./revocation && \
-	  CRUMB_REQUIRE_DEPS=1 $(BENCH) -bench 'Check|RevokeSession' ./revocation/redisset && \
+	  CRUMB_REQUIRE_DEPS=1 $(BENCH) -bench 'Check|RevokeSession|Registry' ./revocation/redisset && \
 	  (cd bench && $(BENCH) -bench . ./...) && \
 	  (cd bench && LOADTEST_DURATION=$(LOADTEST_DURATION) $(GO) run ./cmd/loadtest -rounds $(LOADROUNDS)); } | tee bench.txt
 	$(GO) run ./internal/cmd/benchreport -command "make bench (BENCHCOUNT=$(BENCHCOUNT) LOADROUNDS=$(LOADROUNDS) LOADTEST_DURATION=$(LOADTEST_DURATION))" < bench.txt > BENCHMARKS.md.tmp

@@ -145,6 +145,10 @@ func main() {
 	redisRatio := get("Check/redisset/entries=1000000/miss", "ns/op") / get("Check/local/entries=1000000/miss", "ns/op")
 	p("| Redis-backed set: check at 10⁶ entries equal to the embedded set's (issue 6), 0 allocations | %.2f× of revocation.Local's, %.0f allocs | %s |",
 		redisRatio, get("Check/redisset/entries=1000000/miss", "allocs/op"), verdict(redisRatio <= 1.25 && get("Check/redisset/entries=1000000/miss", "allocs/op") == 0))
+	regRead := get("Registry/read/memory", "ns/op") / get("Registry/read/off", "ns/op")
+	regMW := mw("crumb/registry/read-unchanged") / mw("crumb/signed-in/read-unchanged")
+	p("| session registry: reading an unchanged session costs the same with it as without (within ±10%%, issue 13) | Store.Read %.2f×, middleware %.2f× | %s |",
+		regRead, regMW, verdict(regRead <= 1.1 && regMW <= 1.1))
 	// Issue 8: the bench module (peer libraries, HTTP load test).
 	cmp := func(s, lib, unit string) float64 { return get("Compare/"+s+"/"+lib, unit) }
 	var gobSpeedups []string
@@ -297,7 +301,51 @@ func main() {
 	for _, m := range []string{"serial", "parallel"} {
 		p("| %s | %s |", m, ns(get("RevokeSession/"+m, "ns/op")))
 	}
+	registrySection(p, get, ns)
 	peers(p, get, ns, shapes)
+}
+
+// registrySection writes the costs of the session registry (issue 13):
+// what it adds to reads (nothing) and to sign-ins, and each backend's
+// operations.
+func registrySection(p func(string, ...any), get func(string, string) float64, ns func(float64) string) {
+	p("")
+	p("## Session registry (package registry, cookie.Options.Registry)")
+	p("")
+	p("What listing a user's sessions costs. Reads never touch the registry: `Store.Read` of a small signed-in session, and a")
+	p("middleware request reading an unchanged signed-in session, with no registry and with an in-memory one, in the same run.")
+	p("A sign-in (`Store.Create` with a subject, cycling through 65,536 users) registers the session: in memory, and in a durable")
+	p("file (written and fsynced before the token is issued).")
+	p("")
+	p("| operation | no registry | in memory | durable file |")
+	p("|---|---|---|---|")
+	p("| Store.Read, unchanged session | %s | %s (%.2f×) | — (reads never touch it) |", ns(get("Registry/read/off", "ns/op")),
+		ns(get("Registry/read/memory", "ns/op")), get("Registry/read/memory", "ns/op")/get("Registry/read/off", "ns/op"))
+	p("| middleware, read-unchanged request | %s | %s (%.2f×) | — |", ns(get("Middleware/crumb/signed-in/read-unchanged", "ns/op")),
+		ns(get("Middleware/crumb/registry/read-unchanged", "ns/op")),
+		get("Middleware/crumb/registry/read-unchanged", "ns/op")/get("Middleware/crumb/signed-in/read-unchanged", "ns/op"))
+	p("| sign-in (Store.Create) | %s | %s | %s |", ns(get("Registry/sign-in/off", "ns/op")), ns(get("Registry/sign-in/memory", "ns/op")), ns(get("Registry/sign-in/durable", "ns/op")))
+	p("")
+	p("`registry.Local` on its own (16 entries per user at most): add registers a session (durable: one fsync, shared by concurrent")
+	p("adds), seen updates its last-seen time after a reissue (durable: written in the background, not waited for), list reads one")
+	p("user's sessions.")
+	p("")
+	p("| registry.Local | in memory | durable file |")
+	p("|---|---|---|")
+	for _, op := range []string{"add", "add-parallel", "seen", "list"} {
+		p("| %s | %s | %s |", op, ns(get("Local/memory/"+op, "ns/op")), ns(get("Local/durable/"+op, "ns/op")))
+	}
+	p("")
+	p("On Redis (`redisset.NewRegistry`, a live redis-server on loopback): one round trip per call; server time is Redis's own")
+	p("time for the command or script (`INFO commandstats`).")
+	p("")
+	p("| redisset registry | time per call | server time |")
+	p("|---|---|---|")
+	for _, c := range []struct{ name, what string }{
+		{"add", "add (sign-in)"}, {"add-evict", "add that evicts the least recently seen"}, {"seen", "seen (reissue)"}, {"list16", "list 16 sessions"},
+	} {
+		p("| %s | %s | %.1f µs |", c.what, ns(get("Registry/"+c.name, "ns/op")), get("Registry/"+c.name, "server-µs/op"))
+	}
 }
 
 // peerLibs are the libraries of the bench module's BenchmarkCompare, in
