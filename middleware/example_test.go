@@ -100,9 +100,11 @@ func ExampleSession_Sessions() {
 	defer store.Close()
 	sessions, err := middleware.New(middleware.Options{
 		Store: store,
-		// What the list shows about a session: here the User-Agent, as is.
+		// What the list shows about a session: here the User-Agent, cut
+		// to the registry's limit (a longer label is refused).
 		Labels: func(r *http.Request) map[string]string {
-			return map[string]string{"device": r.UserAgent()}
+			ua := r.UserAgent()
+			return map[string]string{"device": ua[:min(len(ua), registry.MaxLabelValueLen)]}
 		},
 	})
 	if err != nil {
