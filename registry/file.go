@@ -7,10 +7,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/crumbhq/crumb/internal/safefile"
 )
 
 const (
@@ -282,7 +283,7 @@ func (w *file) rewrite() (snap uint64, renamed bool, err error) {
 	w.info, _ = f.Stat()
 	w.size.Store(size)
 	w.rewrites.Add(1)
-	if err := syncDir(dir); err != nil {
+	if err := safefile.SyncDir(dir); err != nil {
 		return 0, true, err
 	}
 	w.l.logger.Debug("registry: rewrote the session registry file", "path", w.path, "bytes", size)
@@ -471,35 +472,10 @@ func loadInto(t *table, path string, data []byte, all bool, logger *slog.Logger)
 // removeStaleTemps removes the temporary files of rewrites that a crash
 // interrupted. The caller holds the lock, so no rewrite is running.
 func removeStaleTemps(path string, logger *slog.Logger) {
-	dir, base := filepath.Split(path)
-	entries, err := os.ReadDir(filepath.Clean(dir))
-	if err != nil {
-		return
+	for _, name := range safefile.RemoveTemps(path, tempSuffix) {
+		logger.Info("registry: removed the temporary file of an interrupted rewrite", "file", name)
 	}
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), base+tempSuffix) && e.Type().IsRegular() {
-			if err := os.Remove(filepath.Join(dir, e.Name())); err == nil {
-				logger.Info("registry: removed the temporary file of an interrupted rewrite", "file", e.Name())
-			}
-		}
-	}
-}
-
-// syncDir fsyncs a directory, making a create or rename in it durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // errFileGone marks a file that something else removed or replaced.
 var errFileGone = errors.New("the file was removed or replaced by something other than crumb")
-
-// errNotDurable is returned where durable mode is not supported.
-var errNotDurable = errors.New("registry: a durable file (LocalOptions.Path) needs a unix system for its lock; use memory-only mode here")

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/crumbhq/crumb/internal/safefile"
 )
 
 // Compaction thresholds: the log is rewritten when it is larger than
@@ -103,7 +105,7 @@ func (w *wal) rewrite(tail []byte) error {
 	w.f, w.info, w.version, w.readOff = f, fi, logVersion, size
 	w.size.Store(size)
 	w.compactions.Add(1)
-	if err := syncDir(dir); err != nil {
+	if err := safefile.SyncDir(dir); err != nil {
 		return &renamedError{err}
 	}
 	w.set.logger.Info("revocation: rewrote the log", "path", w.path, "bytes", size, "entries", w.set.t.Entries())

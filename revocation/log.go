@@ -9,11 +9,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/crumbhq/crumb/internal/safefile"
 	"github.com/crumbhq/crumb/revocation/internal/table"
 )
 
@@ -213,10 +213,10 @@ func (w *wal) idle() bool {
 	return !w.closed
 }
 
-// locked runs fn holding the lock file's flock how, waiting up to wait for
-// it.
-func (w *wal) locked(how int, wait time.Duration, fn func() error) error {
-	if err := flockWait(w.lock, how, wait); err != nil {
+// locked runs fn holding the lock file's lock, exclusive or shared,
+// waiting up to wait for it.
+func (w *wal) locked(exclusive bool, wait time.Duration, fn func() error) error {
+	if err := flockWait(w.lock, exclusive, wait); err != nil {
 		return err
 	}
 	defer funlock(w.lock)
@@ -515,7 +515,7 @@ func initLog(f *os.File, path string) error {
 		err = f.Sync()
 	}
 	if err == nil {
-		err = syncDir(filepath.Dir(path))
+		err = safefile.SyncDir(filepath.Dir(path))
 	}
 	if err != nil {
 		return fmt.Errorf("revocation: creating log %s: %w", path, err)
@@ -524,32 +524,10 @@ func initLog(f *os.File, path string) error {
 }
 
 // removeStaleTemps removes the temporary files of compactions that a crash
-// interrupted. The caller holds the exclusive flock, so no compaction is
+// interrupted. The caller holds the exclusive lock, so no compaction is
 // running.
 func removeStaleTemps(path string, logger *slog.Logger) {
-	dir, base := filepath.Split(path)
-	entries, err := os.ReadDir(filepath.Clean(dir))
-	if err != nil {
-		return
+	for _, name := range safefile.RemoveTemps(path, compactSuffix) {
+		logger.Info("revocation: removed the temporary file of an interrupted compaction", "file", name)
 	}
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), base+compactSuffix) && e.Type().IsRegular() {
-			if err := os.Remove(filepath.Join(dir, e.Name())); err == nil {
-				logger.Info("revocation: removed the temporary file of an interrupted compaction", "file", e.Name())
-			}
-		}
-	}
-}
-
-// syncDir fsyncs a directory, making a create or rename in it durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }

@@ -199,9 +199,9 @@ func openOutbox(path string) (o *outbox, damaged int, err error) {
 	if err != nil {
 		return nil, 0, fmt.Errorf("%w: %w", ErrOutbox, err)
 	}
-	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
+	f, err := openOutboxFile(abs)
 	if err != nil {
-		return nil, 0, fmt.Errorf("%w: %w", ErrOutbox, err)
+		return nil, 0, err
 	}
 	if err := lockOutbox(f, abs); err != nil {
 		f.Close()
