@@ -2,8 +2,6 @@ package middleware_test
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"html/template"
 	"log/slog"
@@ -146,7 +144,7 @@ func TestBrowserSessions(t *testing.T) {
 		t.Fatal(err)
 	}
 	ts := httptest.NewTLSServer(sessions.Handler(browserSessionsApp()))
-	defer ts.Close()
+	t.Cleanup(ts.Close) // after the browser stops (cleanups run last first)
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("middleware log:\n%s", logOutput.String())
@@ -158,42 +156,8 @@ func TestBrowserSessions(t *testing.T) {
 		}
 	})
 
-	// One browser, as in TestBrowser, trusting only the test server's
-	// certificate; everything it does is bounded by one overall deadline,
-	// and each step by its own (browserDo).
-	spki := sha256.Sum256(ts.Certificate().RawSubjectPublicKeyInfo)
-	var browserOutput browserBuffer
-	testCtx, cancelTest := context.WithTimeout(t.Context(), 90*time.Second)
-	defer cancelTest()
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(testCtx,
-		chromedp.ExecPath(chromium),
-		chromedp.Headless,
-		chromedp.NoSandbox, // the tests may run as root, where the sandbox cannot start
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-breakpad", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("ignore-certificate-errors-spki-list", base64.StdEncoding.EncodeToString(spki[:])),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.CombinedOutput(&browserOutput),
-	)
-	defer cancelAlloc()
-	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("chromium output:\n%s", browserOutput.String())
-		}
-	})
-	if err := chromedp.Do(browserCtx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
+	// One browser, as in TestBrowser, with a longer deadline for two devices.
+	browserCtx := startChromium(t, chromium, ts, 90*time.Second)
 
 	pageURL := ts.URL + "/"
 	// A device is a tab in a browser context of its own: its own cookies,
@@ -295,9 +259,5 @@ func TestBrowserSessions(t *testing.T) {
 	// happens here.
 	closeLaptop()
 	closePhone()
-	closeCtx, cancelClose := context.WithTimeout(browserCtx, 10*time.Second)
-	defer cancelClose()
-	if err := chromedp.Cancel(closeCtx); err != nil {
-		t.Logf("closing chromium: %v", err)
-	}
+	closeChromium(t, browserCtx)
 }

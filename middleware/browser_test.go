@@ -156,7 +156,7 @@ func TestBrowser(t *testing.T) {
 	// HTTPS, so that Secure and __Host- cookies are what a browser really
 	// does with them. HTTP/1.1: httptest does not offer h2 unless asked.
 	ts := httptest.NewTLSServer(sessions.Handler(browserApp(big)))
-	defer ts.Close()
+	t.Cleanup(ts.Close) // after the browser stops (cleanups run last first)
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("middleware log:\n%s", logOutput.String())
@@ -171,50 +171,7 @@ func TestBrowser(t *testing.T) {
 	// The headers of the responses that set the cookies, seen from Go.
 	checkSetCookieResponses(t, ts, big)
 
-	// Chromium trusts the test server's self-signed certificate, and only
-	// it, by the SHA-256 of its public key (honoured because the profile
-	// is an explicit --user-data-dir), rather than every certificate
-	// (--ignore-certificate-errors).
-	spki := sha256.Sum256(ts.Certificate().RawSubjectPublicKeyInfo)
-	var browserOutput browserBuffer
-	// Everything the browser does, its start included, is bounded by one
-	// overall deadline, and each step by its own (browserDo).
-	testCtx, cancelTest := context.WithTimeout(t.Context(), 60*time.Second)
-	defer cancelTest()
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(testCtx,
-		chromedp.ExecPath(chromium),
-		chromedp.Headless,
-		chromedp.NoSandbox, // the tests may run as root, where the sandbox cannot start
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-breakpad", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("ignore-certificate-errors-spki-list", base64.StdEncoding.EncodeToString(spki[:])),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.CombinedOutput(&browserOutput),
-	)
-	// Deferred in this order, the tab closes first, then the allocator
-	// stops the browser and waits for it, before t.TempDir is removed.
-	defer cancelAlloc()
-	ctx, cancelTab := chromedp.NewContext(allocCtx)
-	defer cancelTab()
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("chromium output:\n%s", browserOutput.String())
-		}
-	})
-	// Start the browser and its tab under ctx itself: the browser lives
-	// as long as the context of the first action, which must not be a
-	// step's.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
+	ctx := startChromium(t, chromium, ts, 60*time.Second)
 
 	pageURL := ts.URL + "/"
 	wantState := func(step, want string) {
@@ -330,8 +287,65 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("after the replay: the rejected cookies were not deleted: %v", browserCookieNames(cs))
 	}
 
-	// Close the browser gracefully, within the deadline; the deferred
-	// cancels stop it for good whatever happens here.
+	closeChromium(t, ctx)
+}
+
+// startChromium starts headless Chromium for a test of ts and returns the
+// context of its first tab, which lives until the test ends. Chromium
+// trusts the test server's self-signed certificate, and only it, by the
+// SHA-256 of its public key (honoured because the profile is an explicit
+// --user-data-dir), rather than every certificate
+// (--ignore-certificate-errors). Everything the browser does, its start
+// included, is bounded by timeout, and each step by its own (browserDo).
+// The browser is stopped, and waited for, before t.TempDir is removed.
+func startChromium(t *testing.T, chromium string, ts *httptest.Server, timeout time.Duration) context.Context {
+	t.Helper()
+	spki := sha256.Sum256(ts.Certificate().RawSubjectPublicKeyInfo)
+	profile := t.TempDir()
+	var output browserBuffer
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("chromium output:\n%s", output.String())
+		}
+	})
+	testCtx, cancelTest := context.WithTimeout(context.Background(), timeout)
+	t.Cleanup(cancelTest)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(testCtx,
+		chromedp.ExecPath(chromium),
+		chromedp.Headless,
+		chromedp.NoSandbox, // the tests may run as root, where the sandbox cannot start
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-breakpad", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("ignore-certificate-errors-spki-list", base64.StdEncoding.EncodeToString(spki[:])),
+		chromedp.UserDataDir(profile),
+		chromedp.CombinedOutput(&output),
+	)
+	// Registered after t.TempDir, so run before its removal: the tab
+	// closes first, then the allocator stops the browser and waits for it.
+	t.Cleanup(cancelAlloc)
+	ctx, cancelTab := chromedp.NewContext(allocCtx)
+	t.Cleanup(cancelTab)
+	// Start the browser and its tab under ctx itself: the browser lives
+	// as long as the context of the first action, which must not be a
+	// step's.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+// closeChromium closes the browser of ctx gracefully, within 10 seconds;
+// the cleanups of startChromium stop it for good whatever happens here.
+func closeChromium(t *testing.T, ctx context.Context) {
+	t.Helper()
 	closeCtx, cancelClose := context.WithTimeout(ctx, 10*time.Second)
 	defer cancelClose()
 	if err := chromedp.Cancel(closeCtx); err != nil {
