@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"os"
 	"strings"
 
@@ -48,21 +47,11 @@ func parseRegistrySpec(spec, revSpec string) (registrySpec, error) {
 			"give the application's registry file, such as --registry /var/lib/myapp/sessions.log (the demo's is sessions.log in its state directory)",
 			"with --revocations redis://…, the registry defaults to the same Redis")
 	}
-	scheme, _, ok := strings.Cut(spec, "://")
-	if !ok || !isScheme(scheme) {
-		return registrySpec{path: spec}, nil
+	path, redis, err := parseFileOrRedis("--registry", "registry", spec)
+	if err != nil || !redis {
+		return registrySpec{path: path}, err
 	}
-	switch strings.ToLower(scheme) {
-	case "file":
-		u, err := url.Parse(spec)
-		if err != nil || u.Path == "" || (u.Host != "" && u.Host != "localhost") || u.RawQuery != "" || u.Fragment != "" {
-			return registrySpec{}, usageErrorf("", "--registry: a file URL is file:///absolute/path")
-		}
-		return registrySpec{path: u.Path}, nil
-	case "redis", "rediss":
-		return registrySpec{redis: spec}, nil
-	}
-	return registrySpec{}, usageErrorf("", "--registry: unknown registry backend %s: want a file path, or a redis:// or rediss:// URL", quoteArg(scheme))
+	return registrySpec{redis: spec}, nil
 }
 
 // describe returns the registry's spec fit to print: a URL redacted.

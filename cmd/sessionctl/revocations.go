@@ -57,21 +57,31 @@ func parseRevocationSpec(spec string) (revocationSpec, error) {
 	if spec == "" {
 		return revocationSpec{}, usageErrorf("", "--revocations is empty: want a file path, or a redis:// URL")
 	}
+	path, redis, err := parseFileOrRedis("--revocations", "revocation", spec)
+	return revocationSpec{path: path, redis: redis}, err
+}
+
+// parseFileOrRedis parses the value spec of a flag that names a file (a
+// path, or a file:/// URL) or a Redis server (a redis:// or rediss:// URL),
+// returning the path or whether it is a Redis URL. what names the backend
+// in the error for an unknown scheme. Errors are usage errors and never
+// quote spec: a URL may carry a password.
+func parseFileOrRedis(flag, what, spec string) (path string, redis bool, err error) {
 	scheme, _, ok := strings.Cut(spec, "://")
 	if !ok || !isScheme(scheme) {
-		return revocationSpec{path: spec}, nil
+		return spec, false, nil
 	}
 	switch strings.ToLower(scheme) {
 	case "file":
 		u, err := url.Parse(spec)
 		if err != nil || u.Path == "" || (u.Host != "" && u.Host != "localhost") || u.RawQuery != "" || u.Fragment != "" {
-			return revocationSpec{}, usageErrorf("", "--revocations: a file URL is file:///absolute/path")
+			return "", false, usageErrorf("", "%s: a file URL is file:///absolute/path", flag)
 		}
-		return revocationSpec{path: u.Path}, nil
+		return u.Path, false, nil
 	case "redis", "rediss":
-		return revocationSpec{redis: true}, nil
+		return "", true, nil
 	}
-	return revocationSpec{}, usageErrorf("", "--revocations: unknown revocation backend %s: want a file path, or a redis:// or rediss:// URL", quoteArg(scheme))
+	return "", false, usageErrorf("", "%s: unknown %s backend %s: want a file path, or a redis:// or rediss:// URL", flag, what, quoteArg(scheme))
 }
 
 // isScheme reports whether s is a URL scheme (RFC 3986 §3.1).
