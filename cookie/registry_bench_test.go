@@ -22,20 +22,14 @@ func BenchmarkRegistry(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { mem.Close() })
-	disk, err := registry.NewLocal(registry.LocalOptions{Path: filepath.Join(b.TempDir(), "sessions.log"), PruneInterval: -1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { disk.Close() })
 	stores := []struct {
 		name string
 		s    *cookie.Store
 	}{
 		{"off", newStore(b, cookie.Options{})},
 		{"memory", newStore(b, cookie.Options{Registry: mem})},
-		{"durable", newStore(b, cookie.Options{Registry: disk})},
 	}
-	for _, st := range stores[:2] {
+	for _, st := range stores {
 		tok, err := st.s.Create(ctx, cookie.CreateOptions{Subject: "ann@example.com", Data: small})
 		if err != nil {
 			b.Fatal(err)
@@ -54,21 +48,46 @@ func BenchmarkRegistry(b *testing.B) {
 		})
 	}
 	// Sign-ins cycle through many users, each far below the registry's
-	// bound per user.
-	subjects := make([]string, 1<<16)
+	// bound per user: no sign-in evicts (and so revokes) another session.
+	// Each run starts from an empty registry and revocation set (with
+	// -count, a sub-benchmark runs several times in one call of this
+	// function, and shared ones would fill up).
+	subjects := make([]string, 1<<18)
 	for i := range subjects {
 		subjects[i] = fmt.Sprintf("user-%d@example.com", i)
 	}
-	for _, st := range stores {
-		b.Run("sign-in/"+st.name, func(b *testing.B) {
+	for _, kind := range []string{"off", "memory", "durable"} {
+		b.Run("sign-in/"+kind, func(b *testing.B) {
+			o := cookie.Options{}
+			switch kind {
+			case "memory":
+				o.Registry = newBenchRegistry(b, "")
+			case "durable":
+				o.Registry = newBenchRegistry(b, filepath.Join(b.TempDir(), "sessions.log"))
+			}
+			s := newStore(b, o)
 			b.ReportAllocs()
 			i := 0
 			for b.Loop() {
-				if _, err := st.s.Create(ctx, cookie.CreateOptions{Subject: subjects[i%len(subjects)], Data: small}); err != nil {
+				if _, err := s.Create(ctx, cookie.CreateOptions{Subject: subjects[i%len(subjects)], Data: small}); err != nil {
 					b.Fatal(err)
 				}
 				i++
 			}
+			if i > registry.DefaultMaxPerSubject*len(subjects) {
+				b.Fatalf("%d sign-ins over %d users: some evicted a session", i, len(subjects))
+			}
 		})
 	}
+}
+
+// newBenchRegistry returns a registry in memory, or durable at path, closed
+// when the benchmark ends.
+func newBenchRegistry(b *testing.B, path string) registry.Registry {
+	reg, err := registry.NewLocal(registry.LocalOptions{Path: path, PruneInterval: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { reg.Close() })
+	return reg
 }
