@@ -127,6 +127,12 @@
 // revocation set returns ErrPending: it is in force there, and on the
 // other instances once delivered.
 //
+// Saving a session that no longer fits — its data over the codec's cap,
+// its token over Options.MaxTokenLen, or, in the middleware, its cookies
+// over the header budget — fails with one error, ErrSessionTooLarge, a
+// *SizeError carrying the sizes; HTTPStatus maps it to 413. A client's
+// oversized token on reading is ErrTooLarge (431): a different problem.
+//
 // # Data
 //
 // Session data is a map of named values. Reading a session decodes none of

@@ -75,14 +75,17 @@ var (
 // expired or revoked session, 431 Request Header Fields Too Large for a
 // client's oversized token, 503 Service Unavailable when revocation cannot
 // be checked or recorded or the session registry cannot be reached, 404 Not
-// Found for ErrNoSuchSession, 202 Accepted for a logout pending delivery to
-// the other instances (ErrPending), 500 for anything else — including ErrBadRecord
-// (a session the application made too large to save is its own bug, not
-// the client's) — and 200 for nil.
+// Found for ErrNoSuchSession, 413 Content Too Large for a session that grew
+// too large to save (ErrSessionTooLarge), 202 Accepted for a logout pending
+// delivery to the other instances (ErrPending), 500 for anything else —
+// including ErrBadRecord (a record the application filled outside the
+// format's limits is its own bug, not the client's) — and 200 for nil.
 func HTTPStatus(err error) int {
 	switch {
 	case err == nil:
 		return http.StatusOK
+	case errors.Is(err, ErrSessionTooLarge):
+		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, ErrBadRecord):
 		return http.StatusInternalServerError
 	case errors.Is(err, ErrInvalid), errors.Is(err, ErrNotFound), errors.Is(err, http.ErrNoCookie):

@@ -174,6 +174,8 @@ func (s *Store) open(ctx context.Context, tok string, now time.Time, checkRevoke
 // idle deadline moves to now plus the idle timeout, capped at the absolute
 // expiry. In strict mode it also revokes the tokens issued before this one,
 // once the grace window has passed. The caller must write the token back.
+// A session that no longer fits fails with a *SizeError
+// (ErrSessionTooLarge).
 func (s *Store) Save(ctx context.Context, r *Record) (string, error) {
 	now := time.Now().Unix()
 	switch {
@@ -199,9 +201,7 @@ func (s *Store) Save(ctx context.Context, r *Record) (string, error) {
 	ring := s.keys.Ring()
 	tok, err := token.Seal(ring, s.codec, s.purpose, &c, payload, s.maxLen)
 	if err != nil {
-		// The data is too large to seal: the application's, not the
-		// client's, problem (ErrTooLarge and ErrBadRecord both match).
-		return "", fmt.Errorf("%w: %w", ErrBadRecord, err)
+		return "", sealError(err)
 	}
 	reissue := r.token != "" && !r.renewed
 	if s.strict && reissue && r.subject != "" {
@@ -525,4 +525,19 @@ func (s *Store) Exists(ctx context.Context, tok string) (bool, error) {
 		return false, err
 	}
 	return false, nil
+}
+
+// sealError turns token.Seal's error for a payload or token over its cap
+// into a *SizeError (ErrSessionTooLarge): the session no longer fits, which
+// the request that made it grow should hear about (413), not a client's
+// oversized token (ErrTooLarge, 431).
+func sealError(err error) error {
+	var se *token.SizeError
+	if !errors.As(err, &se) {
+		return fmt.Errorf("%w: %w", ErrBadRecord, err)
+	}
+	if se.Reason == token.ReasonPayloadTooLarge {
+		return &SizeError{What: "data", Size: se.Size, Limit: se.Max, Option: "codec.Options.MaxDecoded"}
+	}
+	return &SizeError{What: "token", Size: se.Size, Limit: se.Max, Option: "cookie.Options.MaxTokenLen"}
 }

@@ -89,8 +89,18 @@ func TestEveryErrorClass(t *testing.T) {
 	}
 	rec := mustRead(t, s, tok)
 	rec.Set("blob", randomString(2000))
-	if _, err := s.Save(ctx, rec); !errors.Is(err, cookie.ErrTooLarge) {
+	_, err = s.Save(ctx, rec)
+	var se *cookie.SizeError
+	if !errors.Is(err, cookie.ErrSessionTooLarge) || !errors.As(err, &se) || se.What != "token" || se.Limit != 1024 || se.Size <= 1024 || cookie.HTTPStatus(err) != 413 {
 		t.Fatalf("oversize save: %v", err)
+	}
+	if errors.Is(err, cookie.ErrTooLarge) || errors.Is(err, cookie.ErrBadRecord) {
+		t.Fatalf("oversize save matches another class: %v", err)
+	}
+	// Data over the codec's cap, before any token is made.
+	rec.Set("blob", randomString(codec.DefaultMaxDecoded))
+	if _, err := s.Save(ctx, rec); !errors.As(err, &se) || se.What != "data" || se.Limit != codec.DefaultMaxDecoded || se.Size <= codec.DefaultMaxDecoded {
+		t.Fatalf("data over the cap: %v", err)
 	}
 	// Unavailable: the revocation set fails.
 	broken := newStore(t, cookie.Options{Revocations: failingSet{}})

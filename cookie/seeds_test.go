@@ -250,8 +250,11 @@ func TestSeed001HTTPStatus(t *testing.T) {
 	if cookie.HTTPStatus(http.ErrNoCookie) != 401 {
 		t.Error("no cookie at all is no session")
 	}
-	if cookie.HTTPStatus(fmt.Errorf("%w: %w", cookie.ErrBadRecord, cookie.ErrTooLarge)) != 500 {
-		t.Error("the application's oversize session is a server error")
+	if cookie.HTTPStatus(fmt.Errorf("%w: a bad metadata key", cookie.ErrBadRecord)) != 500 {
+		t.Error("a record outside the format's limits is the application's error")
+	}
+	if cookie.HTTPStatus(&cookie.SizeError{What: "token", Size: 9000, Limit: 8192}) != 413 {
+		t.Error("a session grown too large to save is 413")
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"html/template"
 	"io"
 	"log/slog"
@@ -149,9 +150,14 @@ func (a *demoApp) stats(w http.ResponseWriter, r *http.Request) {
 func (a *demoApp) failed(w http.ResponseWriter, r *http.Request, what string, err error) {
 	a.log.Warn("demo: "+what+" failed", "path", r.URL.Path, "err", err)
 	status, msg := cookie.HTTPStatus(err), what+" failed; try again"
+	var size *cookie.SizeError
 	switch {
-	case errors.Is(err, middleware.ErrCookieTooLarge), errors.Is(err, cookie.ErrBadRecord):
-		status, msg = http.StatusRequestEntityTooLarge, "the session would be too large for its cookies: remove some data (a null value deletes a key) and try again"
+	case errors.As(err, &size):
+		unit := "bytes"
+		if size.What == "token" {
+			unit = "characters"
+		}
+		msg = fmt.Sprintf("the session would be too large to save: its %s would take %d %s, and %d is the limit; remove some data (a null value deletes a key) and try again", size.What, size.Size, unit, size.Limit)
 	case errors.Is(err, cookie.ErrUnavailable):
 		msg = what + " failed: the revocation store is unavailable right now; try again shortly"
 	case errors.Is(err, cookie.ErrRegistryUnavailable):

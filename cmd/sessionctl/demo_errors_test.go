@@ -133,7 +133,7 @@ func TestDemoErrorsHideDetails(t *testing.T) {
 	// The log has the details.
 	waitFor(t, 2*time.Second, "the demo's log to show the failures' details", func() (bool, error) {
 		log := stderr.String()
-		for _, want := range []string{revs, revocation.ErrCorrupt.Error(), middleware.ErrLogoutUnverified.Error(), cookie.ErrBadRecord.Error()} {
+		for _, want := range []string{revs, revocation.ErrCorrupt.Error(), middleware.ErrLogoutUnverified.Error(), cookie.ErrSessionTooLarge.Error()} {
 			if !strings.Contains(log, want) {
 				return false, fmt.Errorf("no %q in the log:\n%s", want, log)
 			}

@@ -119,9 +119,9 @@ func runMint(c *cli, args []string) error {
 	}
 	tok, err := store.Save(c.context(), rec)
 	if err != nil {
-		if errors.Is(err, cookie.ErrTooLarge) {
+		if errors.Is(err, cookie.ErrSessionTooLarge) {
 			return failf([]string{fmt.Sprintf("session data is capped at 64 KiB once serialized, and a token at %d characters", cookie.DefaultMaxTokenLen)},
-				"the session is too large to seal: %w", err)
+				"%w", err)
 		}
 		return err
 	}

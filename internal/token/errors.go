@@ -1,6 +1,9 @@
 package token
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // The error classes a token can fail with. The cookie package re-exports
 // them, so their messages carry its name.
@@ -136,3 +139,23 @@ func ReasonOf(err error) Reason {
 	}
 	return ReasonNone
 }
+
+// SizeError is Seal's error for a payload or a token over its cap: the
+// rejection (ReasonPayloadTooLarge or ReasonTokenTooLarge, matching
+// ErrTooLarge) with the sizes.
+type SizeError struct {
+	Reason Reason // ReasonPayloadTooLarge (bytes) or ReasonTokenTooLarge (characters)
+	Size   int    // the payload's bytes or the token's characters
+	Max    int    // the cap
+}
+
+func (e *SizeError) Error() string {
+	if e.Reason == ReasonPayloadTooLarge {
+		return fmt.Sprintf("%v: payload of %d bytes, cap %d", reject(e.Reason), e.Size, e.Max)
+	}
+	return fmt.Sprintf("%v: %d characters, cap %d", reject(e.Reason), e.Size, e.Max)
+}
+
+// Unwrap returns the rejection, so that errors.Is matches ErrTooLarge and
+// ReasonOf finds the reason.
+func (e *SizeError) Unwrap() error { return reject(e.Reason) }

@@ -1,8 +1,6 @@
 package token
 
 import (
-	"fmt"
-
 	"github.com/crumbhq/crumb/codec"
 	"github.com/crumbhq/crumb/internal/envelope"
 	"github.com/crumbhq/crumb/keyring"
@@ -34,9 +32,9 @@ func BuildPlaintext(buf []byte, c *Claims, payload []byte, cd *codec.Codec) []by
 // Seal returns the token for claims c and payload: plaintext built by the
 // codec, sealed under the ring's primary key for purpose, base64url-encoded.
 // It sets c.Format. It fails if c is invalid (an issuer bug, not an input
-// error), and with ErrTooLarge if the payload exceeds the codec's cap or the
-// token would exceed maxLen characters: it never issues a token its own
-// reader would reject.
+// error), and with a *SizeError (matching ErrTooLarge) if the payload
+// exceeds the codec's cap or the token would exceed maxLen characters: it
+// never issues a token its own reader would reject.
 //
 // Seal makes two allocations: the envelope buffer and the string.
 func Seal(r *keyring.Ring, cd *codec.Codec, purpose string, c *Claims, payload []byte, maxLen int) (string, error) {
@@ -44,7 +42,7 @@ func Seal(r *keyring.Ring, cd *codec.Codec, purpose string, c *Claims, payload [
 		return "", err
 	}
 	if len(payload) > cd.MaxDecoded() {
-		return "", fmt.Errorf("%w: payload of %d bytes, cap %d", reject(ReasonPayloadTooLarge), len(payload), cd.MaxDecoded())
+		return "", &SizeError{Reason: ReasonPayloadTooLarge, Size: len(payload), Max: cd.MaxDecoded()}
 	}
 	const hs = envelope.HeaderSize
 	size := hs + claimsLen(c) + cd.MaxEncodedLen(len(payload)) + envelope.TagSize + envelope.ADSpare(purpose)
@@ -54,7 +52,7 @@ func Seal(r *keyring.Ring, cd *codec.Codec, purpose string, c *Claims, payload [
 	// the header in front of it and encrypts in place.
 	env := r.Seal(buf[:0], pt, purpose)
 	if n := encodedLen(len(env)); n > maxLen {
-		return "", fmt.Errorf("%w: %d characters, cap %d", reject(ReasonTokenTooLarge), n, maxLen)
+		return "", &SizeError{Reason: ReasonTokenTooLarge, Size: n, Max: maxLen}
 	}
 	return encode(env), nil
 }
