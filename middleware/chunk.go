@@ -7,10 +7,13 @@ import (
 	"iter"
 	"strconv"
 	"strings"
+
+	"github.com/crumbhq/crumb/cookie"
 )
 
-// Chunked cookies. A token that fits one cookie (name and value at most
-// MaxCookieBytes) is the value of the cookie named by the store. A longer
+// Chunked cookies. A token that fits one cookie (its Set-Cookie line,
+// attributes included, at most MaxSetCookieBytes) is the value of the
+// cookie named by the store. A longer
 // one is cut into k pieces, 2 ≤ k ≤ maxChunks, carried as
 //
 //	NAME=~k.TAG.PIECE0
@@ -185,28 +188,33 @@ func tagMatches(tag string, tok []byte) bool {
 // pair is one cookie to set: a name and its value.
 type pair struct{ name, value string }
 
-// split cuts a token into the cookies that carry it, or fails with
-// ErrCookieTooLarge when they would exceed the header budget.
+// split cuts a token into the cookies that carry it, every Set-Cookie line
+// within MaxSetCookieBytes, or fails with a *cookie.SizeError
+// (ErrCookieTooLarge) when they would exceed the header budget.
 func (m *Manager) split(tok string) ([]pair, error) {
-	if len(m.name)+len(tok) <= MaxCookieBytes {
-		if len(m.name)+1+len(tok) > m.budget {
-			return nil, ErrCookieTooLarge
+	if len(tok) <= m.lineRoom(m.name) {
+		if n := len(m.name) + 1 + len(tok); n > m.budget {
+			return nil, m.tooLarge(n)
 		}
 		return []pair{{m.name, tok}}, nil
 	}
 	// The smallest k whose pieces can hold the token.
 	k := 2
-	for ; k <= maxChunks; k++ {
-		if m.chunkRoom(k) >= len(tok) {
-			break
-		}
+	for k <= maxChunks && m.chunkRoom(k) < len(tok) {
+		k++
 	}
 	if k > maxChunks {
-		return nil, ErrCookieTooLarge
+		// What it would take in more chunks than a session may have: each
+		// further chunk carries at least the room of chunk 999's name.
+		per := m.lineRoom(m.chunkName(999)) - tagLen - 1
+		k = maxChunks + (len(tok)-m.chunkRoom(maxChunks)+per-1)/per
+		return nil, m.tooLarge(m.headerBytes(k, len(tok)))
+	}
+	if n := m.headerBytes(k, len(tok)); n > m.budget {
+		return nil, m.tooLarge(n)
 	}
 	tag := chunkTag([]byte(tok))
 	pairs := make([]pair, k)
-	total := 2 * (k - 1) // the "; " between the cookies
 	rest := tok
 	for i := range k {
 		name, prefix := m.name, tag+"."
@@ -215,24 +223,46 @@ func (m *Manager) split(tok string) ([]pair, error) {
 		} else {
 			name = m.chunkName(i)
 		}
-		n := min(len(rest), MaxCookieBytes-len(name)-len(prefix))
+		n := min(len(rest), m.lineRoom(name)-len(prefix))
 		pairs[i] = pair{name, prefix + rest[:n]}
 		rest = rest[n:]
-		total += len(name) + 1 + len(pairs[i].value)
-	}
-	if total > m.budget {
-		return nil, ErrCookieTooLarge
 	}
 	return pairs, nil
 }
 
+// tooLarge is the error for a token whose cookies would take n bytes of
+// the Cookie header.
+func (m *Manager) tooLarge(n int) error {
+	return &cookie.SizeError{What: "cookies", Size: n, Limit: m.budget, Option: "middleware.Options.HeaderBudget"}
+}
+
+// lineRoom returns how many bytes of value a cookie named name can carry
+// with every Set-Cookie line within MaxSetCookieBytes: the line is
+// "name=value" and the longest attributes the middleware writes.
+func (m *Manager) lineRoom(name string) int {
+	return MaxSetCookieBytes - len(name) - 1 - m.attrMax
+}
+
+// firstPrefixLen is the length of the first chunk's "~k.TAG." prefix.
+func firstPrefixLen(k int) int { return len("~.") + len(strconv.Itoa(k)) + tagLen + 1 }
+
 // chunkRoom returns how many token characters k chunks can carry.
 func (m *Manager) chunkRoom(k int) int {
-	room := MaxCookieBytes - len(m.name) - len("~.") - len(strconv.Itoa(k)) - tagLen - 1
+	room := m.lineRoom(m.name) - firstPrefixLen(k)
 	for i := 1; i < k; i++ {
-		room += MaxCookieBytes - len(m.chunkName(i)) - tagLen - 1
+		room += m.lineRoom(m.chunkName(i)) - tagLen - 1
 	}
 	return room
+}
+
+// headerBytes returns what a token of n characters in k chunks takes of
+// the Cookie header: every "name=value", with "; " between them.
+func (m *Manager) headerBytes(k, n int) int {
+	total := n + len(m.name) + 1 + firstPrefixLen(k)
+	for i := 1; i < k; i++ {
+		total += 2 + len(m.chunkName(i)) + 1 + tagLen + 1
+	}
+	return total
 }
 
 // chunkName returns the name of chunk i ≥ 1.

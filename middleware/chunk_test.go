@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -121,10 +123,9 @@ func TestHeaderBudget(t *testing.T) {
 	rec := serve(m, func(w http.ResponseWriter, r *http.Request) {
 		s := middleware.From(r)
 		s.Set("big", incompressible(6000))
-		if err := s.Save(); !errors.Is(err, middleware.ErrCookieTooLarge) {
-			t.Errorf("Save: %v", err)
-		}
-		w.WriteHeader(http.StatusRequestEntityTooLarge)
+		err := s.Save()
+		checkSizeError(t, err, "cookies", middleware.DefaultHeaderBudget)
+		w.WriteHeader(cookie.HTTPStatus(err))
 	}, jar...)
 	if rec.Code != 413 || len(setCookies(rec)) != 0 {
 		t.Fatalf("over budget: %d %q", rec.Code, setCookies(rec))
@@ -153,15 +154,33 @@ func TestHeaderBudget(t *testing.T) {
 	if len(setCookies(rec)) != 1 {
 		t.Fatalf("recovered save: %q", setCookies(rec))
 	}
-	// A token over the store's own cap is cookie.ErrBadRecord.
+	// A token over the store's own cap is the same error, with its sizes.
 	small, _ := newManager(t, middleware.Options{Store: newStore(t, cookie.Options{MaxTokenLen: 1024})})
 	serve(small, func(w http.ResponseWriter, r *http.Request) {
 		s := middleware.From(r)
 		s.Set("big", incompressible(2000))
-		if err := s.Save(); !errors.Is(err, cookie.ErrBadRecord) {
-			t.Errorf("Save: %v", err)
-		}
+		checkSizeError(t, s.Save(), "token", 1024)
 	})
+}
+
+// checkSizeError checks that err is the one "session too large" error, with
+// the limit that was crossed and its sizes, mapped to 413.
+func checkSizeError(t *testing.T, err error, what string, limit int) {
+	t.Helper()
+	var se *cookie.SizeError
+	if !errors.Is(err, middleware.ErrCookieTooLarge) || !errors.Is(err, cookie.ErrSessionTooLarge) || !errors.As(err, &se) {
+		t.Fatalf("error %v, want a *cookie.SizeError", err)
+	}
+	if se.What != what || se.Limit != limit || se.Size <= limit {
+		t.Fatalf("size error %+v, want %s over %d", se, what, limit)
+	}
+	if cookie.HTTPStatus(err) != http.StatusRequestEntityTooLarge || errors.Is(err, cookie.ErrBadRecord) || errors.Is(err, cookie.ErrTooLarge) {
+		t.Fatalf("error %v: status %d, or matches another class", err, cookie.HTTPStatus(err))
+	}
+	msg := err.Error()
+	if strings.Count(msg, "too large") != 1 || !strings.Contains(msg, strconv.Itoa(se.Size)) || !strings.Contains(msg, strconv.Itoa(limit)) || !strings.Contains(msg, "store less") {
+		t.Fatalf("message %q: want one mention of the problem, the sizes and what to do", msg)
+	}
 }
 
 func TestDuplicateCookieIsAnonymous(t *testing.T) {
@@ -184,5 +203,48 @@ func TestDuplicateCookieIsAnonymous(t *testing.T) {
 	req.Header.Set("Cookie", "sessionx="+strings.TrimPrefix(mine[0], "session=")+"; session.x=1; session.01=2")
 	if got := serveRequest(m, get("k"), req).Body.String(); got != "-" {
 		t.Fatalf("read from elsewhere: %q", got)
+	}
+}
+
+// TestSetCookieLinesFitEveryBrowser writes sessions of growing size through
+// the middleware with the longest attributes (a long name, Domain, a long
+// Path, a persistent Max-Age, SameSite=None, Partitioned) and checks that
+// every Set-Cookie line, attributes included, is at most
+// MaxSetCookieBytes, and that the session reads back from the cookies.
+func TestSetCookieLinesFitEveryBrowser(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		o    middleware.Options
+	}{
+		{"session", middleware.Options{}},
+		{"__Host-" + strings.Repeat("n", 200), middleware.Options{Persistent: true}},
+		{"__Secure-" + strings.Repeat("n", 200), middleware.Options{
+			Persistent: true, Domain: strings.Repeat(strings.Repeat("d", 62)+".", 3) + "example.com",
+			Path: "/" + strings.Repeat("p", 1023), SameSite: http.SameSiteNoneMode, Partitioned: true,
+		}},
+	} {
+		tc.o.Store = newStore(t, cookie.Options{Name: tc.name, MaxTokenLen: 64 << 10})
+		tc.o.HeaderBudget = middleware.MaxHeaderBudget
+		m, _ := newManager(t, tc.o)
+		// 2,800 to 12,000 random bytes: one cookie, then two, three and
+		// four chunks, crossing each boundary within a few hundred bytes.
+		for n := 2800; n <= 12000; n += 97 {
+			v := incompressible(n)
+			rec := serve(m, set("big", v))
+			lines := setCookies(rec)
+			if len(lines) == 0 {
+				t.Fatalf("%.20s/%d: no cookie set (status %d: %s)", tc.name, n, rec.Code, rec.Body)
+			}
+			for _, l := range lines {
+				if len(l) > middleware.MaxSetCookieBytes {
+					t.Fatalf("%.20s/%d: a Set-Cookie line of %d bytes: %.80s…", tc.name, n, len(l), l)
+				}
+			}
+			req := httptest.NewRequest("GET", "https://example.com/", nil)
+			req.Header.Set("Cookie", strings.Join(cookiePairs(t, rec), "; "))
+			if got := serveRequest(m, get("big"), req).Body.String(); got != v {
+				t.Fatalf("%.20s/%d: read back %d bytes in %d cookies", tc.name, n, len(got), len(lines))
+			}
+		}
 	}
 }

@@ -74,13 +74,18 @@
 // out still revokes every session its cookies make up, or fails with
 // ErrLogoutUnverified.
 //
-// A token longer than a browser keeps in one cookie (MaxCookieBytes, name
-// and value) is split into chunks NAME, NAME.1, … whose values carry a tag
-// derived from the whole token: a chunk left from another version of the
-// session is detected and the set rejected, and chunks left over when a
-// session shrinks are deleted. All the cookies together must fit
-// Options.HeaderBudget (DefaultHeaderBudget: 6 KiB, so the Cookie header
-// stays within nginx's default 8 KiB line with room for other cookies).
+// Every Set-Cookie line the middleware writes, attributes included, is at
+// most MaxSetCookieBytes (4,093: what Safari keeps, and what older Chromium
+// counted with the attributes), whatever the name, Path, Domain, Max-Age
+// and Partitioned. A token that does not fit one line is split into chunks
+// NAME, NAME.1, … whose values carry a tag derived from the whole token: a
+// chunk left from another version of the session is detected and the set
+// rejected, and chunks left over when a session shrinks are deleted. All
+// the cookies together must fit Options.HeaderBudget (DefaultHeaderBudget:
+// 6 KiB, so the Cookie header stays within nginx's default 8 KiB line with
+// room for other cookies). A session that no longer fits is not written:
+// the error is ErrCookieTooLarge (cookie.ErrSessionTooLarge), a
+// *cookie.SizeError saying which limit it crossed and by how much.
 //
 // # A user's sessions
 //

@@ -1,15 +1,22 @@
 package middleware
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/crumbhq/crumb/cookie"
+)
 
 var (
 	// ErrBadOptions is returned by New for invalid options.
 	ErrBadOptions = errors.New("middleware: bad options")
 
-	// ErrCookieTooLarge means the session's token, split into cookies,
-	// would exceed Options.HeaderBudget: the session was not written and
-	// the client keeps its previous cookie. Store less in the session.
-	ErrCookieTooLarge = errors.New("middleware: session cookie over the header budget")
+	// ErrCookieTooLarge is cookie.ErrSessionTooLarge: the session no
+	// longer fits — its cookies would take more than Options.HeaderBudget
+	// of the Cookie header, or its token or data is over the store's caps.
+	// The session was not written and the client keeps its previous
+	// cookie. The error is a *cookie.SizeError with the sizes;
+	// cookie.HTTPStatus maps it to 413. Store less in the session.
+	ErrCookieTooLarge = cookie.ErrSessionTooLarge
 
 	// ErrHeadersWritten means the session was changed after the response
 	// headers had been sent (by Write, WriteHeader, Flush, ReadFrom or

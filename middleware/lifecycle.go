@@ -198,8 +198,10 @@ func (s *Session) DestroyAll() error {
 
 // Save seals the session now and stages its cookie, returning the error
 // the middleware would otherwise only report to the error hook: a session
-// too large for the header budget (ErrCookieTooLarge) or for a token
-// (cookie.ErrBadRecord), or a revocation failure in strict reissue mode.
+// that no longer fits (ErrCookieTooLarge, a *cookie.SizeError with the
+// sizes: over the header budget, the token cap or the data cap), a record
+// outside the format's limits (cookie.ErrBadRecord), or a revocation
+// failure in strict reissue mode.
 // The handler can then answer it. Changes made after Save, before the
 // response is written, are saved too. A session that did not change needs
 // nothing.

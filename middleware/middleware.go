@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -26,6 +27,7 @@ type Manager struct {
 	scope       string // "; Path=…; Domain=…"
 	flagsSecure string // "; HttpOnly; Secure; SameSite=…; Partitioned"
 	flagsPlain  string // the same without Secure (dev mode on loopback)
+	attrMax     int    // the longest attributes of a line carrying a value
 	devWarn     sync.Once
 	subjectless sync.Once // the hint that a logout without a subject revokes nothing
 	stats       counters
@@ -54,6 +56,11 @@ func New(o Options) (*Manager, error) {
 		log:        o.Logger,
 	}
 	m.attributes(&o)
+	// A guard: the longest name and attributes the options allow leave
+	// more (TestLongestOptionsLeaveRoom).
+	if room := m.lineRoom(m.chunkName(maxChunks-1)) - tagLen - 1; room < minChunkRoom {
+		return nil, fmt.Errorf("%w: the cookie name and attributes leave %d bytes of a %d-byte Set-Cookie line for the session: shorten the name, Path or Domain", ErrBadOptions, room, MaxSetCookieBytes)
+	}
 	return m, nil
 }
 

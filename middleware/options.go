@@ -14,9 +14,23 @@ import (
 // Cookie size limits, in bytes.
 const (
 	// MaxCookieBytes is the most a browser keeps of one cookie, counting its
-	// name and value (RFC 6265 §6.1; Chrome, Firefox and Safari all enforce
-	// 4096). A session token longer than that is split into chunks.
+	// name and value (RFC 6265 §6.1; Chromium and Firefox enforce 4096).
+	// crumb writes less: see MaxSetCookieBytes.
 	MaxCookieBytes = 4096
+
+	// MaxSetCookieBytes caps every Set-Cookie line the middleware writes,
+	// attributes included (name=value; Path; Domain; Max-Age; HttpOnly;
+	// Secure; SameSite; Partitioned). Safari keeps a cookie only up to
+	// about 4,093 bytes, and Chromium before 2022 counted the attributes
+	// too: a line within this cap is kept by every browser. A session
+	// token that does not fit one such line is split into chunks, each
+	// within it; room is kept for the longest Max-Age, so a persistent
+	// cookie fits as well as a browser-session one.
+	MaxSetCookieBytes = 4093
+
+	// minChunkRoom is the least a chunk must carry of the token: options
+	// whose attributes leave less are refused.
+	minChunkRoom = 1024
 
 	// DefaultHeaderBudget caps what the session's cookies (every chunk, as
 	// "name=value" pairs joined by "; ") add to the request's Cookie header.
@@ -105,7 +119,8 @@ type Options struct {
 	// OnError, if set, is called with every error the middleware handles
 	// on its own: the revocation set unavailable (wrapping
 	// cookie.ErrUnavailable), a session that could not be saved (too
-	// large: ErrCookieTooLarge, cookie.ErrBadRecord), a change after the
+	// large: ErrCookieTooLarge, a *cookie.SizeError; or a record outside
+	// the format's limits: cookie.ErrBadRecord), a change after the
 	// headers were sent (ErrHeadersWritten), duplicate session cookies
 	// (ErrDuplicateCookie), and a logout that could not revoke the session
 	// (also returned by Destroy: cookie.ErrUnavailable,
@@ -179,6 +194,9 @@ type LegacySession struct {
 const (
 	hostPrefix   = "__Host-"
 	securePrefix = "__Secure-"
+	// maxAttrValue is the longest cookie attribute value browsers honour
+	// (RFC 6265bis §5.6).
+	maxAttrValue = 1024
 )
 
 // validate checks the options and fills in the defaults.
@@ -197,6 +215,10 @@ func (o *Options) validate() error {
 	}
 	if !strings.HasPrefix(o.Path, "/") || !isAttrValue(o.Path) {
 		return fmt.Errorf("%w: Path %q must start with / and hold no ';' or control characters", ErrBadOptions, o.Path)
+	}
+	if len(o.Path) > maxAttrValue {
+		// RFC 6265bis §5.6: browsers ignore a longer attribute value.
+		return fmt.Errorf("%w: Path of %d bytes: browsers ignore one over %d", ErrBadOptions, len(o.Path), maxAttrValue)
 	}
 	if o.Domain != "" && !isDomain(o.Domain) {
 		return fmt.Errorf("%w: Domain %q is not a domain name", ErrBadOptions, o.Domain)

@@ -30,7 +30,16 @@ func (m *Manager) attributes(o *Options) {
 	}
 	m.flagsSecure = "; HttpOnly; Secure" + same + part
 	m.flagsPlain = "; HttpOnly" + same + part
+	// The longest attributes a line carrying a value gets: with Secure,
+	// and a Max-Age of as many digits as an int64 has.
+	m.attrMax = len(m.scope) + len(maxAgeAttr) + maxAgeDigits + len(m.flagsSecure)
 }
+
+// The Max-Age attribute, and the most digits its value has.
+const (
+	maxAgeAttr   = "; Max-Age="
+	maxAgeDigits = 19 // math.MaxInt64
+)
 
 // setCookie formats a Set-Cookie line. maxAge > 0 makes the cookie
 // persistent, 0 leaves it a browser-session cookie, and < 0 deletes it.
@@ -43,7 +52,7 @@ func (m *Manager) setCookie(p pair, maxAge int64, secure bool) string {
 	b.WriteString(m.scope)
 	switch {
 	case maxAge > 0:
-		b.WriteString("; Max-Age=")
+		b.WriteString(maxAgeAttr)
 		b.WriteString(strconv.FormatInt(maxAge, 10))
 	case maxAge < 0:
 		b.WriteString("; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT")
