@@ -3,14 +3,12 @@ package middleware_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -26,7 +24,6 @@ import (
 
 	"github.com/crumbhq/crumb/cookie"
 	"github.com/crumbhq/crumb/internal/testdep"
-	"github.com/crumbhq/crumb/keyring"
 	"github.com/crumbhq/crumb/middleware"
 )
 
@@ -103,192 +100,91 @@ func browserApp(big string) http.Handler {
 	mux.HandleFunc("POST /logout", func(w http.ResponseWriter, r *http.Request) {
 		done(w, r, middleware.From(r).Destroy())
 	})
+	// The test's own door, outside the session: set a session cookie as
+	// given (a copy saved before the logout, replayed as a thief would),
+	// with the attributes the middleware gives it, so that the browser
+	// keeps it as the same host-only cookie.
+	mux.HandleFunc("GET /plant", func(w http.ResponseWriter, r *http.Request) {
+		name, value := r.FormValue("name"), r.FormValue("value")
+		if !strings.HasPrefix(name, browserCookie) {
+			http.Error(w, "not a session cookie", http.StatusBadRequest)
+			return
+		}
+		w.Header().Add("Set-Cookie", name+"="+value+"; Path=/; HttpOnly; Secure; SameSite=Lax")
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("planted"))
+	})
 	return mux
 }
 
-// TestBrowser runs the session middleware against a real browser, headless
-// Chromium: log in, store a session larger than one cookie (so it is
-// chunked), read it back after a reload, check the cookies the browser
-// keeps and their attributes, log out, and replay the old cookies, which
-// must be rejected as revoked. It is an integration test: skipped with
-// -short, and skipped or failed (see package testdep) without Chromium.
+// TestBrowser runs the browser flow (browserFlow) in headless Chromium,
+// driven through chromedp: log in, store a session larger than one cookie
+// (so it is chunked), read it back after a reload, check the cookies the
+// browser keeps and their attributes, log out, and replay the old cookies,
+// which must be rejected as revoked. It is an integration test: skipped
+// with -short, and skipped or failed (see package testdep) without
+// Chromium.
 func TestBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
 	}
 	chromium := testdep.Binary(t, "chromium", "chromium-browser", "google-chrome")
-
-	key, err := keyring.NewKey(keyring.StatePrimary)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ring, err := keyring.NewRing(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := cookie.New(cookie.Options{Name: browserCookie, Keys: ring})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	var (
-		errMu     sync.Mutex
-		hookErrs  []error
-		logOutput browserBuffer
-	)
-	sessions, err := middleware.New(middleware.Options{
-		Store: store,
-		OnError: func(_ *http.Request, err error) {
-			errMu.Lock()
-			defer errMu.Unlock()
-			hookErrs = append(hookErrs, err)
-		},
-		Logger: slog.New(slog.NewTextHandler(&logOutput, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	browserFlow(t, func(t *testing.T, ts *httptest.Server) browserDriver {
+		return &chromiumDriver{ctx: startChromium(t, chromium, ts, 60*time.Second), pageURL: ts.URL + "/"}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	raw := make([]byte, browserBigLen*3/4)
-	rand.Read(raw)
-	big := base64.StdEncoding.EncodeToString(raw)
-
-	// HTTPS, so that Secure and __Host- cookies are what a browser really
-	// does with them. HTTP/1.1: httptest does not offer h2 unless asked.
-	ts := httptest.NewTLSServer(sessions.Handler(browserApp(big)))
-	t.Cleanup(ts.Close) // after the browser stops (cleanups run last first)
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("middleware log:\n%s", logOutput.String())
-		}
-		errMu.Lock()
-		defer errMu.Unlock()
-		for _, err := range hookErrs {
-			t.Errorf("middleware error hook: %v", err)
-		}
-	})
-
-	// The headers of the responses that set the cookies, seen from Go.
-	checkSetCookieResponses(t, ts, big)
-
-	ctx := startChromium(t, chromium, ts, 60*time.Second)
-
-	pageURL := ts.URL + "/"
-	wantState := func(step, want string) {
-		t.Helper()
-		if got := browserDo(t, ctx, step+": read the page", chromedp.Text(chromedp.ID("state"))); got != want {
-			t.Fatalf("%s: the page shows %q, want %q", step, got, want)
-		}
-	}
-	// submit clicks a form's button and waits for the page it leads to.
-	submit := func(step, button string) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, browserStepTimeout)
-		defer cancel()
-		resp, err := chromedp.RunResponse(sctx, chromedp.Click(chromedp.ID(button)))
-		if err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-		if resp.Status != http.StatusOK || resp.URL != pageURL {
-			t.Fatalf("%s: the browser ended on %s with status %d, want %s with 200", step, resp.URL, resp.Status, pageURL)
-		}
-	}
-	sessionCookies := func(step string) []*network.Cookie {
-		t.Helper()
-		res := browserDo(t, ctx, step+": get the cookies", browserCall(network.GetCookies, network.GetCookiesParams{URLs: []string{pageURL}}))
-		var cs []*network.Cookie
-		for _, c := range res.Cookies {
-			if strings.HasPrefix(c.Name, browserCookie) {
-				cs = append(cs, c)
-			}
-		}
-		slices.SortFunc(cs, func(a, b *network.Cookie) int { return strings.Compare(a.Name, b.Name) })
-		return cs
-	}
-
-	// 1. A first visit: anonymous, and no cookie.
-	browserDo(t, ctx, "open the page", chromedp.Navigate(pageURL))
-	wantState("first visit", browserState("", "", 0))
-	if cs := sessionCookies("first visit"); len(cs) != 0 {
-		t.Fatalf("first visit: the browser has session cookies %v", browserCookieNames(cs))
-	}
-
-	// 2. Log in, then store the big value: the browser sends one cookie,
-	// then two.
-	submit("log in", "login")
-	wantState("after login", browserState("alice", "", 1))
-	before := sessions.Stats()
-	submit("store the big value", "store")
-	wantState("after storing the big value", browserState("alice", big, 2))
-	after := sessions.Stats()
-	if after.Written != before.Written+1 || after.Chunked != before.Chunked+1 {
-		t.Errorf("storing the big value: Written %d→%d, Chunked %d→%d; want one more of each",
-			before.Written, after.Written, before.Chunked, after.Chunked)
-	}
-
-	// 3. A reload finds the session intact, and a read-only request does
-	// not rewrite the cookies.
-	browserDo(t, ctx, "reload", chromedp.Reload())
-	wantState("after reload", browserState("alice", big, 2))
-	if got := sessions.Stats().Written; got != after.Written {
-		t.Errorf("a read-only reload rewrote the session cookies (Written %d→%d)", after.Written, got)
-	}
-
-	// 4. What the browser keeps: the token in two cookies, each within a
-	// browser's limit, with the safe defaults.
-	saved := sessionCookies("logged in")
-	if names := browserCookieNames(saved); !slices.Equal(names, []string{browserCookie, browserCookie + ".1"}) {
-		t.Fatalf("logged in: the browser has session cookies %v, want [%s %s.1]", names, browserCookie, browserCookie)
-	}
-	for _, c := range saved {
-		if !c.Secure || !c.HTTPOnly || c.SameSite != network.CookieSameSiteLax || c.Path != "/" || !c.Session {
-			t.Errorf("cookie %s: Secure=%v HttpOnly=%v SameSite=%q Path=%q Session=%v; want Secure, HttpOnly, SameSite=Lax, Path=/, a browser-session cookie",
-				c.Name, c.Secure, c.HTTPOnly, c.SameSite, c.Path, c.Session)
-		}
-		if n := len(c.Name) + len(c.Value); n > middleware.MaxCookieBytes {
-			t.Errorf("cookie %s: %d bytes of name and value, over %d", c.Name, n, middleware.MaxCookieBytes)
-		}
-		t.Logf("the browser keeps %s: %d bytes of name and value, Secure=%v HttpOnly=%v SameSite=%s Path=%s",
-			c.Name, len(c.Name)+len(c.Value), c.Secure, c.HTTPOnly, c.SameSite, c.Path)
-	}
-
-	// 5. Log out: the page is anonymous and the browser keeps no session
-	// cookie, chunk included.
-	before = sessions.Stats()
-	submit("log out", "logout")
-	wantState("after logout", browserState("", "", 0))
-	if cs := sessionCookies("after logout"); len(cs) != 0 {
-		t.Fatalf("after logout: the browser still has session cookies %v", browserCookieNames(cs))
-	}
-	if after := sessions.Stats(); after.Store.Deleted != before.Store.Deleted+1 {
-		t.Errorf("logout: Store.Deleted %d→%d, want one more", before.Store.Deleted, after.Store.Deleted)
-	}
-
-	// 6. Replay the cookies saved before the logout (a stolen copy): the
-	// session is revoked, the page anonymous, and the cookies deleted.
-	for _, c := range saved {
-		browserDo(t, ctx, "replay cookie "+c.Name, browserCall(network.SetCookie, network.SetCookieParams{
-			URL: pageURL, Name: c.Name, Value: c.Value, Path: "/",
-			Secure: new(true), HTTPOnly: new(true), SameSite: network.CookieSameSiteLax,
-		}))
-	}
-	if cs := sessionCookies("replay"); len(cs) != 2 {
-		t.Fatalf("replay: the browser took back %v, want both cookies", browserCookieNames(cs))
-	}
-	before = sessions.Stats()
-	browserDo(t, ctx, "open the page with the old cookies", chromedp.Navigate(pageURL))
-	wantState("replayed cookies", browserState("", "", 0))
-	if after := sessions.Stats(); after.Store.Revoked <= before.Store.Revoked {
-		t.Errorf("replayed cookies: Store.Revoked %d→%d, want an increase", before.Store.Revoked, after.Store.Revoked)
-	} else {
-		t.Logf("replayed cookies rejected: Store.Revoked %d→%d", before.Store.Revoked, after.Store.Revoked)
-	}
-	if cs := sessionCookies("after the replay"); len(cs) != 0 {
-		t.Errorf("after the replay: the rejected cookies were not deleted: %v", browserCookieNames(cs))
-	}
-
-	closeChromium(t, ctx)
 }
+
+// chromiumDriver is the browser flow's driver for Chromium.
+type chromiumDriver struct {
+	ctx     context.Context // the tab's
+	pageURL string
+}
+
+func (d *chromiumDriver) open(t *testing.T, step, u string) {
+	t.Helper()
+	browserDo(t, d.ctx, step, chromedp.Navigate(u))
+}
+
+func (d *chromiumDriver) text(t *testing.T, step, id string) string {
+	t.Helper()
+	return browserDo(t, d.ctx, step, chromedp.Text(chromedp.ID(id)))
+}
+
+func (d *chromiumDriver) submit(t *testing.T, step, button string) {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(d.ctx, browserStepTimeout)
+	defer cancel()
+	resp, err := chromedp.RunResponse(sctx, chromedp.Click(chromedp.ID(button)))
+	if err != nil {
+		t.Fatalf("%s: %v", step, err)
+	}
+	if resp.Status != http.StatusOK || resp.URL != d.pageURL {
+		t.Fatalf("%s: the browser ended on %s with status %d, want %s with 200", step, resp.URL, resp.Status, d.pageURL)
+	}
+}
+
+func (d *chromiumDriver) cookies(t *testing.T, step, prefix string) []keptCookie {
+	t.Helper()
+	res := browserDo(t, d.ctx, step+": get the cookies", browserCall(network.GetCookies, network.GetCookiesParams{URLs: []string{d.pageURL}}))
+	var out []keptCookie
+	for _, c := range res.Cookies {
+		out = append(out, keptCookie{
+			Name: c.Name, Value: c.Value, Path: c.Path, SameSite: string(c.SameSite),
+			Secure: c.Secure, HTTPOnly: c.HTTPOnly, Session: c.Session,
+		})
+	}
+	return sortCookies(out, prefix)
+}
+
+func (d *chromiumDriver) plant(t *testing.T, step string, c keptCookie) {
+	t.Helper()
+	browserDo(t, d.ctx, step, browserCall(network.SetCookie, network.SetCookieParams{
+		URL: d.pageURL, Name: c.Name, Value: c.Value, Path: c.Path,
+		Secure: new(c.Secure), HTTPOnly: new(c.HTTPOnly), SameSite: network.CookieSameSite(c.SameSite),
+	}))
+}
+
+func (d *chromiumDriver) close(t *testing.T) { closeChromium(t, d.ctx) }
 
 // startChromium starts headless Chromium for a test of ts and returns the
 // context of its first tab, which lives until the test ends. Chromium
@@ -439,14 +335,6 @@ func browserCall[P, R any](cmd cdp.Command[P, R], params P) chromedp.Action[R] {
 	return func(ctx context.Context, tab *chromedp.Target) (R, error) {
 		return cdp.Call(ctx, tab, cmd, params)
 	}
-}
-
-func browserCookieNames(cs []*network.Cookie) []string {
-	names := make([]string, len(cs))
-	for i, c := range cs {
-		names[i] = c.Name
-	}
-	return names
 }
 
 // browserBuffer is a bytes.Buffer safe for the concurrent writes of the

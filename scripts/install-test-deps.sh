@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what `make test` needs when it is missing, so that the test command
 # works on a fresh machine (Go and apt available): a C compiler (go test -race
-# needs cgo), Chromium (the browser test) and Redis (the Redis revocation
-# set's integration tests).
+# needs cgo), Chromium and Firefox (the browser tests) and Redis (the Redis
+# revocation set's integration tests).
 set -euo pipefail
 
 # apt_install PKG...: install Debian packages, or explain why it cannot.
@@ -44,6 +44,12 @@ if ! command -v chromium >/dev/null 2>&1 &&
 	! command -v chromium-browser >/dev/null 2>&1 &&
 	! command -v google-chrome >/dev/null 2>&1; then
 	apt_install chromium
+fi
+
+# The same browser tests run in Firefox too (TestFirefox), driven over
+# WebDriver BiDi, which Firefox speaks natively: no driver or npm package.
+if ! command -v firefox-esr >/dev/null 2>&1 && ! command -v firefox >/dev/null 2>&1; then
+	apt_install firefox-esr
 fi
 
 # The Redis revocation set's tests (revocation/redisset, cmd/sessionctl)
