@@ -26,6 +26,7 @@ func TestOptionsRefused(t *testing.T) {
 		"SameSite unknown":       {Store: plain, SameSite: 9},
 		"relative path":          {Store: plain, Path: "app"},
 		"path with ;":            {Store: plain, Path: "/a;Domain=evil"},
+		"path over 1024 bytes":   {Store: plain, Path: "/" + strings.Repeat("p", 1024)},
 		"domain with ;":          {Store: plain, Domain: "a.com;Secure"},
 		"domain label":           {Store: plain, Domain: "-a.com"},
 		"empty domain label":     {Store: plain, Domain: "a..com"},
@@ -56,6 +57,7 @@ func TestOptionsRefused(t *testing.T) {
 		{Store: secure, Domain: "example.com"},
 		{Store: plain, Dev: true, Persistent: true, SameSite: http.SameSiteStrictMode},
 		{Store: plain, Domain: ".example.com", Path: "/app", HeaderBudget: middleware.MaxHeaderBudget},
+		{Store: plain, Path: "/" + strings.Repeat("p", 1023)},
 	}
 	for i, o := range good {
 		if _, err := middleware.New(o); err != nil {
