@@ -25,7 +25,13 @@
 // Login (sign-in: a new session ID and lifetime, the old ID revoked), Renew
 // (a privilege change: a new ID), Destroy (logout: revoked everywhere and
 // the cookie deleted) and DestroyAll (every session of the subject) cover
-// the session's life.
+// the session's life. AddFlash and Flashes keep a list of messages for the
+// next page, shown once.
+//
+// Several Managers can wrap one handler, each with its own cookie (a login
+// session and long-lived preferences, say): Manager.From returns that
+// Manager's session, and the package-level From the innermost one's.
+// Package sessiontest helps test handlers that use sessions.
 //
 // A missing, invalid, expired or revoked cookie gives an empty session,
 // never an error, and a bad cookie is deleted. When the revocation set

@@ -190,3 +190,94 @@ func ExampleSession_Sessions() {
 	// the phone signs the laptop out: 200
 	// the laptop lists its sessions: 401
 }
+
+// ExampleAddFlash queues messages for the next page, which reads them once:
+// a post/redirect/get that says what happened.
+func ExampleAddFlash() {
+	key, _ := keyring.NewKey(keyring.StatePrimary)
+	ring, _ := keyring.NewRing(key)
+	store, _ := cookie.New(cookie.Options{Name: "__Host-session", Keys: ring})
+	defer store.Close()
+	sessions, _ := middleware.New(middleware.Options{Store: store})
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /profile", func(w http.ResponseWriter, r *http.Request) {
+		s := middleware.From(r)
+		// Save the profile, then say so on the page the browser goes to.
+		middleware.AddFlash(s, "notice", "Profile saved.")
+		middleware.AddFlash(s, "notice", "Your e-mail address needs confirming.")
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+	})
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		notices, _ := middleware.Flashes[string](middleware.From(r), "notice")
+		fmt.Fprintf(w, "%d notices %q\n", len(notices), notices)
+	})
+	srv := httptest.NewTLSServer(sessions.Handler(mux))
+	defer srv.Close()
+	c := srv.Client()
+	c.Jar, _ = cookiejar.New(nil)
+	for _, resp := range []func() (*http.Response, error){
+		func() (*http.Response, error) { return c.PostForm(srv.URL+"/profile", nil) }, // follows the redirect
+		func() (*http.Response, error) { return c.Get(srv.URL) },                      // shown once
+	} {
+		r, err := resp()
+		if err != nil {
+			panic(err)
+		}
+		body, _ := io.ReadAll(r.Body)
+		r.Body.Close()
+		fmt.Print(string(body))
+	}
+	// Output:
+	// 2 notices ["Profile saved." "Your e-mail address needs confirming."]
+	// 0 notices []
+}
+
+// ExampleManager_From wraps one handler in two Managers — the signed-in
+// session, and a long-lived cookie for the visitor's preferences — and
+// reaches each with its own Manager's From (middleware.From gives the
+// innermost one's).
+func ExampleManager_From() {
+	key, _ := keyring.NewKey(keyring.StatePrimary)
+	ring, _ := keyring.NewRing(key)
+	login, _ := cookie.New(cookie.Options{Name: "__Host-session", Keys: ring})
+	defer login.Close()
+	prefs, _ := cookie.New(cookie.Options{Name: "__Host-prefs", Keys: ring})
+	defer prefs.Close()
+	sessions, _ := middleware.New(middleware.Options{Store: login})
+	preferences, _ := middleware.New(middleware.Options{Store: prefs, Persistent: true})
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /theme", func(w http.ResponseWriter, r *http.Request) {
+		preferences.From(r).Set("theme", r.FormValue("theme"))
+	})
+	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
+		sessions.From(r).Login(r.FormValue("user"))
+	})
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		theme, _ := middleware.Get[string](preferences.From(r), "theme")
+		fmt.Fprintf(w, "user %q, theme %q\n", sessions.From(r).Subject(), theme)
+	})
+	srv := httptest.NewTLSServer(sessions.Handler(preferences.Handler(mux)))
+	defer srv.Close()
+	c := srv.Client()
+	c.Jar, _ = cookiejar.New(nil)
+	post := func(path string, v url.Values) {
+		resp, err := c.PostForm(srv.URL+path, v)
+		if err != nil {
+			panic(err)
+		}
+		resp.Body.Close()
+	}
+	post("/theme", url.Values{"theme": {"dark"}})
+	post("/login", url.Values{"user": {"ann"}})
+	resp, err := c.Get(srv.URL)
+	if err != nil {
+		panic(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	fmt.Print(string(body))
+	// Output:
+	// user "ann", theme "dark"
+}

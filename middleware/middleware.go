@@ -83,7 +83,8 @@ type exchange struct {
 // before the first byte of the response, only when needed.
 func (m *Manager) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s, ok := FromContext(r.Context()); ok && s.m == m {
+		outer, _ := FromContext(r.Context())
+		if outer.of(m) != nil {
 			// Mounted twice on one path (a router group and the mux): the
 			// outer one already handles the session.
 			next.ServeHTTP(w, r)
@@ -91,7 +92,7 @@ func (m *Manager) Handler(next http.Handler) http.Handler {
 		}
 		x := &exchange{}
 		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, &x.s))
-		x.s.m, x.s.req, x.s.w = m, r, w
+		x.s.m, x.s.req, x.s.w, x.s.outer = m, r, w, outer
 		x.w.ResponseWriter, x.w.s = w, &x.s
 		next.ServeHTTP(&x.w, r)
 		// Nothing written: net/http sends the headers after we return, so
@@ -101,9 +102,10 @@ func (m *Manager) Handler(next http.Handler) http.Handler {
 	})
 }
 
-// From returns the request's session. It panics if the request did not go
-// through Manager.Handler: that is a wiring mistake, not a runtime
-// condition.
+// From returns the request's session: with several Managers on one
+// request, the innermost one's (use Manager.From for another's). It panics
+// if the request did not go through Manager.Handler: that is a wiring
+// mistake, not a runtime condition.
 func From(r *http.Request) *Session {
 	s, ok := FromContext(r.Context())
 	if !ok {
@@ -112,11 +114,31 @@ func From(r *http.Request) *Session {
 	return s
 }
 
-// FromContext returns the session of the request ctx belongs to, and
-// whether there is one.
+// FromContext returns the session of the request ctx belongs to (the
+// innermost Manager's), and whether there is one.
 func FromContext(ctx context.Context) (*Session, bool) {
 	s, ok := ctx.Value(ctxKey{}).(*Session)
 	return s, ok
+}
+
+// From returns this Manager's session of the request, when several
+// Managers wrap one handler (a login session and a long-lived preferences
+// cookie, say): middleware.From returns only the innermost one's. It
+// panics if the request did not go through m.Handler.
+func (m *Manager) From(r *http.Request) *Session {
+	s, ok := m.FromContext(r.Context())
+	if !ok {
+		panic("middleware: no session of this Manager in the request context; wrap the handler with its Handler")
+	}
+	return s
+}
+
+// FromContext returns this Manager's session of the request ctx belongs
+// to, and whether there is one.
+func (m *Manager) FromContext(ctx context.Context) (*Session, bool) {
+	s, _ := FromContext(ctx)
+	s = s.of(m)
+	return s, s != nil
 }
 
 // emit logs a report and passes its error to the hook. It runs without

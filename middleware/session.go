@@ -24,10 +24,11 @@ import (
 //
 // A Session is safe for use by the request's goroutines.
 type Session struct {
-	mu  sync.Mutex
-	m   *Manager
-	req *http.Request
-	w   http.ResponseWriter
+	mu    sync.Mutex
+	m     *Manager
+	req   *http.Request
+	w     http.ResponseWriter
+	outer *Session // the session of the Manager wrapping this one's, if any
 
 	loaded     bool
 	in         incoming
@@ -76,6 +77,17 @@ func (s *Session) unlock() {
 	for _, r := range p {
 		s.m.emit(s.req, r)
 	}
+}
+
+// of returns the session of manager m among s and the sessions of the
+// Managers wrapping s's, or nil. s may be nil.
+func (s *Session) of(m *Manager) *Session {
+	for ; s != nil; s = s.outer {
+		if s.m == m {
+			return s
+		}
+	}
+	return nil
 }
 
 // note queues a report for unlock.
@@ -253,6 +265,45 @@ func Pop[T any](s *Session, key string) (T, error) {
 		return zero, cookie.ErrNoValue
 	}
 	return cookie.Pop[T](rec, key)
+}
+
+// MaxFlashes is the most flash messages AddFlash keeps under one key: past
+// it, the oldest is dropped, so that messages nobody reads (a page that
+// never shows them) cannot grow the session until it no longer fits.
+const MaxFlashes = 32
+
+// AddFlash appends v to the list of flash messages under key, starting a
+// session if there is none: messages for the next page ("Saved.", a form's
+// errors) that Flashes returns once, in order, and removes — as
+// gorilla/sessions' AddFlash and Flashes. At most MaxFlashes are kept. The
+// list is a []T in the session data, so every message under one key has
+// one type. For a single message, Set and Pop do as well.
+func AddFlash[T any](s *Session, key string, v T) error {
+	s.lock()
+	defer s.unlock()
+	rec, err := s.edit()
+	if err != nil {
+		return err
+	}
+	list, err := cookie.Get[[]T](rec, key)
+	if err != nil && !errors.Is(err, cookie.ErrNoValue) {
+		return err
+	}
+	list = append(list, v)
+	if len(list) > MaxFlashes {
+		list = list[len(list)-MaxFlashes:]
+	}
+	return rec.Set(key, list)
+}
+
+// Flashes returns the flash messages AddFlash stored under key, oldest
+// first, and removes them; none gives nil and no error.
+func Flashes[T any](s *Session, key string) ([]T, error) {
+	list, err := Pop[[]T](s, key)
+	if errors.Is(err, cookie.ErrNoValue) {
+		return nil, nil
+	}
+	return list, err
 }
 
 // Set stores v under key, starting a session if there is none. v is
