@@ -32,6 +32,12 @@
 // has passed since the last one, so read-only traffic does not rewrite the
 // cookie on every request.
 //
+// "Remember me" is per session: with Options.RememberTimeout set, a session
+// started with Login(…, RememberMe) or CreateOptions.Remember lives that
+// long (and idles Options.RememberIdleTimeout) instead, and the middleware
+// gives it a persistent cookie. Every revocation lasts as long as the
+// longest session can, so remembered sessions are as revocable as others.
+//
 // # Stale tokens: the limit of stateless sessions
 //
 // Reissuing a token does not invalidate the tokens issued before it: the

@@ -31,12 +31,20 @@ type CreateOptions struct {
 	// than the store's is an error, so that revocation entries, which live
 	// as long as the store's longest session, always outlive the tokens.
 	IdleTimeout, AbsoluteTimeout time.Duration
+	// Remember starts a remembered session, as Login with RememberMe: the
+	// store's RememberTimeout and RememberIdleTimeout replace its usual
+	// timeouts (and bound IdleTimeout and AbsoluteTimeout above).
+	Remember bool
 }
 
 // NewRecord returns a new session that has not been saved yet: Save (or
 // Create, which does both) seals it into its first token.
 func (s *Store) NewRecord(opts CreateOptions) (*Record, error) {
-	idle, abs := s.idle, s.abs
+	if opts.Remember && s.rememberAbs == 0 {
+		return nil, errNoRemember
+	}
+	maxAbs, maxIdle := s.lifetimes(opts.Remember)
+	idle, abs := maxIdle, maxAbs
 	if opts.AbsoluteTimeout != 0 {
 		abs = int64(opts.AbsoluteTimeout / time.Second)
 	}
@@ -44,8 +52,8 @@ func (s *Store) NewRecord(opts CreateOptions) (*Record, error) {
 		idle = int64(opts.IdleTimeout / time.Second)
 	}
 	idle = min(idle, abs)
-	if abs < 1 || idle < 1 || abs > s.abs || idle > s.idle {
-		return nil, fmt.Errorf("%w: per-session timeouts must be from 1 s up to the store's (%d s idle, %d s absolute)", ErrBadRecord, s.idle, s.abs)
+	if abs < 1 || idle < 1 || abs > maxAbs || idle > maxIdle {
+		return nil, fmt.Errorf("%w: per-session timeouts must be from 1 s up to the store's (%d s idle, %d s absolute)", ErrBadRecord, maxIdle, maxAbs)
 	}
 	now := time.Now().Unix()
 	r := &Record{
@@ -57,6 +65,7 @@ func (s *Store) NewRecord(opts CreateOptions) (*Record, error) {
 		idle:        now + idle,
 		idleWindow:  idle,
 		metadata:    maps.Clone(opts.Metadata),
+		remembered:  opts.Remember,
 		changed:     true,
 		serializers: s.serializers,
 	}
@@ -113,8 +122,10 @@ func (s *Store) open(ctx context.Context, tok string, now time.Time, checkRevoke
 	// configuration or a tool, is held to this store's), and revocation
 	// entries, which last the store's absolute timeout, always outlive the
 	// tokens they match.
-	o.Expires = min(o.Expires, o.Created+s.abs)
-	o.IdleDeadline = min(o.IdleDeadline, o.Issued+s.idle)
+	metadata, remembered := openRemembered(o.Metadata)
+	abs, idle := s.lifetimes(remembered)
+	o.Expires = min(o.Expires, o.Created+abs)
+	o.IdleDeadline = min(o.IdleDeadline, o.Issued+idle)
 	if err := token.CheckTime(&o.Claims, now, s.skew); err != nil {
 		return nil, s.stats.reject(err)
 	}
@@ -162,7 +173,8 @@ func (s *Store) open(ctx context.Context, tok string, now time.Time, checkRevoke
 		idleWindow:  o.IdleDeadline - o.Issued,
 		keyID:       o.KeyID,
 		primary:     o.Primary,
-		metadata:    o.Metadata,
+		metadata:    metadata,
+		remembered:  remembered,
 		token:       tok,
 		data:        data{payload: payload},
 		serializers: s.serializers,
@@ -190,10 +202,17 @@ func (s *Store) Save(ctx context.Context, r *Record) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if r.remembered && s.rememberAbs == 0 {
+		return "", errNoRemember
+	}
+	metadata, err := sealMetadata(r)
+	if err != nil {
+		return "", err
+	}
 	c := token.Claims{
 		SessionID: r.id, Subject: r.subject, Created: r.created, Issued: now,
 		Expires: r.expires, IdleDeadline: min(now+r.idleWindow, r.expires),
-		Metadata: r.metadata, Serializer: s.serializers.ser.ID(),
+		Metadata: metadata, Serializer: s.serializers.ser.ID(),
 	}
 	if err := c.Validate(); err != nil {
 		return "", fmt.Errorf("%w: %v", ErrBadRecord, err)
@@ -211,7 +230,8 @@ func (s *Store) Save(ctx context.Context, r *Record) (string, error) {
 		// idle timeout (which Read applies to every token) none lives past
 		// now + IdleTimeout: the entry need not last longer, and an active
 		// session holds one entry for minutes, not for its whole lifetime.
-		until := min(r.expires, now+s.idle) + s.skew
+		_, idle := s.lifetimes(r.remembered)
+		until := min(r.expires, now+idle) + s.skew
 		if err := s.revs.RevokeIssuedBefore(ctx, r.session(), time.Unix(now, 0), time.Unix(now+s.grace, 0), time.Unix(until, 0)); err != nil {
 			return "", revocationError("strict reissue could not revoke the previous token", err)
 		}
@@ -299,8 +319,8 @@ func (s *Store) Touch(ctx context.Context, tok string, ttl time.Duration) (strin
 	window := r.idleWindow
 	if ttl != 0 {
 		secs := int64(ttl / time.Second)
-		if secs < 1 || secs > s.idle {
-			return "", fmt.Errorf("%w: ttl must be from 1 s up to the store's idle timeout (%d s)", ErrBadRecord, s.idle)
+		if _, idle := s.lifetimes(r.remembered); secs < 1 || secs > idle {
+			return "", fmt.Errorf("%w: ttl must be from 1 s up to the session's idle timeout (%d s)", ErrBadRecord, idle)
 		}
 		r.idleWindow = secs
 	}
@@ -345,7 +365,9 @@ func (s *Store) Delete(ctx context.Context, tok string) error {
 	if err := token.Unseal(s.keys.Ring(), s.purpose, tok, s.maxLen, &o); err != nil {
 		return nil // not ours: nothing to revoke
 	}
-	expires := min(o.Expires, o.Created+s.abs)
+	_, remembered := openRemembered(o.Metadata)
+	abs, _ := s.lifetimes(remembered)
+	expires := min(o.Expires, o.Created+abs)
 	if time.Now().Unix() >= expires {
 		return nil // no token of this session can still be used
 	}
@@ -421,19 +443,34 @@ func (s *Store) Renew(ctx context.Context, r *Record) (string, error) {
 // and starts a new lifetime (created now, the store's absolute timeout),
 // then returns the new token: authentication starts the session the
 // absolute timeout is measured from. A token planted before login (session
-// fixation) thus never becomes the authenticated session.
+// fixation) thus never becomes the authenticated session. With RememberMe,
+// the new lifetime is the store's RememberTimeout ("remember me"); without
+// it, a remembered session becomes an ordinary one.
 //
 // Data and metadata carry over — a shopping cart survives login. If the
 // pre-login session may hold values an attacker planted, Clear it (or
 // remove those keys) before Login. Errors are as for Renew.
-func (s *Store) Login(ctx context.Context, r *Record, subject string) (string, error) {
+func (s *Store) Login(ctx context.Context, r *Record, subject string, opts ...LoginOption) (string, error) {
+	var lo loginOptions
+	for _, o := range opts {
+		o.applyLogin(&lo)
+	}
+	if lo.remember && s.rememberAbs == 0 {
+		return "", errNoRemember
+	}
 	if err := s.retire(ctx, r); err != nil {
 		return "", err
 	}
 	now := time.Now().Unix()
 	r.SetSubject(subject)
-	r.created, r.expires = now, now+s.abs
-	r.idleWindow = min(r.idleWindow, s.abs)
+	abs, idle := s.lifetimes(lo.remember)
+	r.remembered = lo.remember
+	r.created, r.expires = now, now+abs
+	if lo.remember {
+		r.idleWindow = idle
+	} else {
+		r.idleWindow = min(r.idleWindow, idle)
+	}
 	return s.Save(ctx, r)
 }
 

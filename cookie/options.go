@@ -76,6 +76,20 @@ type Options struct {
 	// whatever its activity: no reissue extends it. Default 12 hours.
 	AbsoluteTimeout time.Duration
 
+	// RememberTimeout turns on "remember me": a session started with
+	// RememberMe (Login, or CreateOptions.Remember) lives this long instead
+	// of AbsoluteTimeout, and the middleware writes it as a persistent
+	// cookie. Default 0: off. At least AbsoluteTimeout. Revocations last as
+	// long as the longest session can, so a remembered session is as
+	// revocable as any other; a store opened later without it (or with a
+	// shorter one) holds remembered tokens to its own timeouts at once.
+	RememberTimeout time.Duration
+
+	// RememberIdleTimeout ends a remembered session that has not been used
+	// for this long. Default RememberTimeout (a remembered session ends
+	// only with its lifetime); from IdleTimeout to RememberTimeout.
+	RememberIdleTimeout time.Duration
+
 	// Skew is the leeway for a token issued by a server whose clock runs
 	// ahead. Default 60 s (zero means the default); a negative value means
 	// none. Whole seconds.
@@ -113,7 +127,8 @@ type Options struct {
 	// SubjectRevocation is how long RevokeSubject's entry lasts ("log out
 	// everywhere" stays in force for sessions created before it): at least
 	// as long as any session of the subject can live. Default
-	// AbsoluteTimeout; it may not be shorter. Set it longer while sessions
+	// AbsoluteTimeout, or RememberTimeout when longer; it may not be
+	// shorter. Set it longer while sessions
 	// that outlive the store's can appear — legacy cookies read through
 	// middleware.Options.Legacy live as long as their own MaxAge.
 	SubjectRevocation time.Duration
@@ -185,8 +200,16 @@ func (o *Options) validate() error {
 		return fmt.Errorf("%w: IdleTimeout %v exceeds AbsoluteTimeout %v", ErrBadOptions, o.IdleTimeout, o.AbsoluteTimeout)
 	case o.ReissueAfter >= o.IdleTimeout:
 		return fmt.Errorf("%w: ReissueAfter %v must be shorter than IdleTimeout %v, or active sessions expire between reissues", ErrBadOptions, o.ReissueAfter, o.IdleTimeout)
+	case o.RememberTimeout != 0 && o.RememberTimeout < o.AbsoluteTimeout:
+		return fmt.Errorf("%w: RememberTimeout %v is shorter than AbsoluteTimeout %v", ErrBadOptions, o.RememberTimeout, o.AbsoluteTimeout)
+	case o.RememberTimeout == 0 && o.RememberIdleTimeout != 0:
+		return fmt.Errorf("%w: RememberIdleTimeout needs RememberTimeout", ErrBadOptions)
+	case o.RememberTimeout != 0 && (o.RememberIdleTimeout < o.IdleTimeout || o.RememberIdleTimeout > o.RememberTimeout):
+		return fmt.Errorf("%w: RememberIdleTimeout %v must be from IdleTimeout %v to RememberTimeout %v", ErrBadOptions, o.RememberIdleTimeout, o.IdleTimeout, o.RememberTimeout)
 	case o.SubjectRevocation != 0 && o.SubjectRevocation < o.AbsoluteTimeout:
 		return fmt.Errorf("%w: SubjectRevocation %v is shorter than AbsoluteTimeout %v: a subject's sessions would outlive its revocation", ErrBadOptions, o.SubjectRevocation, o.AbsoluteTimeout)
+	case o.SubjectRevocation != 0 && o.SubjectRevocation < o.RememberTimeout:
+		return fmt.Errorf("%w: SubjectRevocation %v is shorter than RememberTimeout %v: a subject's remembered sessions would outlive its revocation", ErrBadOptions, o.SubjectRevocation, o.RememberTimeout)
 	case o.MaxTokenLen < token.MinLen:
 		return fmt.Errorf("%w: MaxTokenLen %d is below the smallest token (%d)", ErrBadOptions, o.MaxTokenLen, token.MinLen)
 	case o.Serializer.ID() > codec.MaxSerializerID:

@@ -33,6 +33,7 @@ type Record struct {
 	saved       string            // the subject of that token
 	changed     bool              // subject, metadata or data changed since read or save
 	renewed     bool              // a new session ID not yet saved
+	remembered  bool              // started with RememberMe
 	labels      map[string]string // for the registry at the next save; nil: unchanged
 	data        data
 	serializers serializerPair
@@ -127,8 +128,15 @@ func (r *Record) CheckMeta(key, value string) error {
 	if len(key) == 0 || len(key) > token.MaxMetaKeyLen || len(value) > token.MaxMetaValueLen || !utf8.ValidString(key) || !utf8.ValidString(value) {
 		return fmt.Errorf("%w: metadata keys must be 1 to %d bytes and values at most %d bytes of UTF-8", ErrBadRecord, token.MaxMetaKeyLen, token.MaxMetaValueLen)
 	}
-	if _, ok := r.metadata[key]; !ok && len(r.metadata) >= token.MaxMetadata {
-		return fmt.Errorf("%w: at most %d metadata entries", ErrBadRecord, token.MaxMetadata)
+	if key == rememberMeta {
+		return fmt.Errorf("%w: metadata key %q is crumb's own", ErrBadRecord, rememberMeta)
+	}
+	limit := token.MaxMetadata
+	if r.remembered {
+		limit-- // the remember mark takes one
+	}
+	if _, ok := r.metadata[key]; !ok && len(r.metadata) >= limit {
+		return fmt.Errorf("%w: at most %d metadata entries", ErrBadRecord, limit)
 	}
 	return nil
 }

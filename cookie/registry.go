@@ -51,8 +51,8 @@ func (s *Store) Sessions(ctx context.Context, subject string) ([]SessionInfo, er
 	var gone []registry.ID
 	for i := range entries {
 		e := &entries[i]
-		expires := min(e.Expires.Unix(), e.Created.Unix()+s.abs)
-		if now.Unix() >= expires || now.Unix() >= e.LastSeen.Unix()+s.idle {
+		expires := min(e.Expires.Unix(), e.Created.Unix()+s.longest())
+		if now.Unix() >= expires || now.Unix() >= e.LastSeen.Unix()+max(s.idle, s.rememberIdle) {
 			continue // expired; the registry drops it with its absolute expiry
 		}
 		v, err := s.revs.Check(ctx, revocation.Query{ID: e.ID, Subject: subject, Created: e.Created, Issued: e.LastSeen}, now)
@@ -92,7 +92,7 @@ func (s *Store) RevokeSession(ctx context.Context, subject string, id SessionID)
 	}
 	for i := range entries {
 		if e := &entries[i]; e.ID == id {
-			expires := min(e.Expires.Unix(), e.Created.Unix()+s.abs)
+			expires := min(e.Expires.Unix(), e.Created.Unix()+s.longest())
 			return s.revoke(ctx, revocation.Session{ID: e.ID, Subject: subject, Created: e.Created}, expires, true)
 		}
 	}
@@ -143,7 +143,7 @@ func (s *Store) RevokeOtherSessions(ctx context.Context, r *Record) error {
 		if e.ID == registry.ID(r.id) || e.Created.Unix() < r.created {
 			continue
 		}
-		expires := min(e.Expires.Unix(), e.Created.Unix()+s.abs)
+		expires := min(e.Expires.Unix(), e.Created.Unix()+s.longest())
 		if err := note(s.revokeSession(ctx, revocation.Session{ID: e.ID, Subject: r.subject, Created: e.Created}, expires)); err != nil {
 			return err
 		}
@@ -174,7 +174,7 @@ func (s *Store) register(ctx context.Context, r *Record, now int64) error {
 	}
 	for i := range evicted {
 		ev := &evicted[i]
-		expires := min(ev.Expires.Unix(), ev.Created.Unix()+s.abs)
+		expires := min(ev.Expires.Unix(), ev.Created.Unix()+s.longest())
 		err := s.revokeSession(ctx, revocation.Session{ID: ev.ID, Subject: ev.Subject, Created: ev.Created}, expires)
 		if err != nil && !errors.Is(err, ErrPending) {
 			// The evicted session is no longer listed and still valid: do

@@ -30,6 +30,8 @@ type Store struct {
 	reg          registry.Registry // nil: no session listing
 	idle         int64             // seconds
 	abs          int64             // seconds
+	rememberAbs  int64             // seconds; 0: remember-me off
+	rememberIdle int64             // seconds
 	skew         int64             // seconds
 	reissueAfter int64             // seconds; negative: every Touch reissues
 	maxLen       int
@@ -65,6 +67,9 @@ func New(o Options) (*Store, error) {
 	case o.ReissueGrace < 0:
 		o.ReissueGrace = 0
 	}
+	if o.RememberTimeout != 0 && o.RememberIdleTimeout == 0 {
+		o.RememberIdleTimeout = o.RememberTimeout
+	}
 	if o.ReissueAfter == 0 {
 		o.ReissueAfter = o.IdleTimeout / 4
 	}
@@ -92,7 +97,9 @@ func New(o Options) (*Store, error) {
 		maxLen:       o.MaxTokenLen,
 		strict:       o.StrictReissue,
 		grace:        seconds(o.ReissueGrace, 0),
-		subjectRevs:  seconds(max(o.SubjectRevocation, o.AbsoluteTimeout), 0),
+		rememberAbs:  seconds(o.RememberTimeout, 0),
+		rememberIdle: seconds(o.RememberIdleTimeout, 0),
+		subjectRevs:  seconds(max(o.SubjectRevocation, o.AbsoluteTimeout, o.RememberTimeout), 0),
 	}
 	if o.ReissueAfter < 0 {
 		s.reissueAfter = -1
