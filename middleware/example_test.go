@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/crumbhq/crumb/cookie"
 	"github.com/crumbhq/crumb/keyring"
@@ -280,4 +281,42 @@ func ExampleManager_From() {
 	fmt.Print(string(body))
 	// Output:
 	// user "ann", theme "dark"
+}
+
+// ExampleSession_Login_rememberMe offers "remember me" at sign-in: that
+// session, and only it, gets a persistent cookie and the store's longer
+// RememberTimeout. It can be revoked like any other.
+func ExampleSession_Login_rememberMe() {
+	key, _ := keyring.NewKey(keyring.StatePrimary)
+	ring, _ := keyring.NewRing(key)
+	store, _ := cookie.New(cookie.Options{
+		Name:            "__Host-session",
+		Keys:            ring,
+		AbsoluteTimeout: 12 * time.Hour,      // an ordinary session
+		RememberTimeout: 30 * 24 * time.Hour, // a remembered one
+	})
+	defer store.Close()
+	sessions, _ := middleware.New(middleware.Options{Store: store})
+
+	login := sessions.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var opts []cookie.LoginOption
+		if r.FormValue("remember") == "on" {
+			opts = append(opts, cookie.RememberMe)
+		}
+		// Check the password first.
+		if err := middleware.From(r).Login(r.FormValue("user"), opts...); err != nil {
+			http.Error(w, "try again", http.StatusServiceUnavailable)
+		}
+	}))
+	for _, form := range []string{"user=ann", "user=bob&remember=on"} {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("POST", "https://example.com/login", strings.NewReader(form))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		login.ServeHTTP(rec, req)
+		c := rec.Result().Cookies()[0]
+		fmt.Printf("%s: persistent %v, %d days\n", form, c.MaxAge > 0, (c.MaxAge+60)/86400)
+	}
+	// Output:
+	// user=ann: persistent false, 0 days
+	// user=bob&remember=on: persistent true, 30 days
 }

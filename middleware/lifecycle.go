@@ -16,7 +16,11 @@ import (
 // survives sign-in); a session of another subject is logged out and a new
 // one started, so that nothing of one user reaches the next on a shared
 // browser. It fails when the revocation set cannot revoke the old ID.
-func (s *Session) Login(subject string) error {
+//
+// Login(subject, cookie.RememberMe) is "remember me": the session lives the
+// store's RememberTimeout (cookie.Options) and its cookie is persistent,
+// for this session only; it is revoked like any other.
+func (s *Session) Login(subject string, opts ...cookie.LoginOption) error {
 	labels := s.labelsFor(subject)
 	s.lock()
 	defer s.unlock()
@@ -42,7 +46,7 @@ func (s *Session) Login(subject string) error {
 		s.rec, s.fromCookie = rec, false
 	}
 	s.setLabels(labels)
-	tok, err := s.m.store.Login(ctx, s.rec, subject)
+	tok, err := s.m.store.Login(ctx, s.rec, subject, opts...)
 	if err != nil {
 		return err
 	}
@@ -315,7 +319,7 @@ func (s *Session) commit() {
 	case s.staged != nil:
 		pairs := s.staged
 		var maxAge int64
-		if m.persistent {
+		if m.persistent || s.rec.Remembered() {
 			maxAge = max(1, int64(time.Until(s.rec.Expires())/time.Second))
 		}
 		for _, p := range pairs {

@@ -89,7 +89,9 @@ type Options struct {
 	// Persistent gives the cookie a Max-Age reaching the session's absolute
 	// expiry, so it survives a browser restart. Default false: a
 	// browser-session cookie, as OWASP recommends for session IDs; the
-	// idle and absolute timeouts in the token apply either way.
+	// idle and absolute timeouts in the token apply either way. A session
+	// started with Login(subject, cookie.RememberMe) gets a persistent
+	// cookie whatever this says ("remember me", per session).
 	Persistent bool
 
 	// Partitioned sets the Partitioned attribute (CHIPS), for a session

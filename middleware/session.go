@@ -447,6 +447,7 @@ type Info struct {
 	KeyID        uint32    // the key that sealed the request's token (0 for a new session)
 	CookieBytes  int       // what the request's session cookies took of its Cookie header
 	Chunks       int       // how many cookies the request's token came in
+	Remembered   bool      // started with cookie.RememberMe: a persistent cookie, the store's RememberTimeout
 }
 
 // Info describes the session, or returns the zero Info when there is none.
@@ -460,6 +461,7 @@ func (s *Session) Info() Info {
 	i := Info{
 		Created: s.rec.Created(), Issued: s.rec.Issued(),
 		IdleDeadline: s.rec.IdleDeadline(), Expires: s.rec.Expires(), KeyID: s.rec.KeyID(),
+		Remembered: s.rec.Remembered(),
 	}
 	if s.fromCookie {
 		i.CookieBytes, i.Chunks = s.in.bytes, s.in.chunks
