@@ -182,7 +182,7 @@ func runDemo(c *cli, args []string) error {
 	}
 	defer c.closeRegistry(reg)
 
-	store, err := cookie.New(cookie.Options{Name: demoCookie, Keys: keys, Revocations: revs, Registry: reg})
+	store, err := cookie.New(cookie.Options{Name: demoCookie, Keys: keys, Revocations: revs, Registry: reg, RememberTimeout: demoRemember})
 	if err != nil {
 		return err
 	}

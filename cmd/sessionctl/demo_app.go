@@ -22,6 +22,9 @@ import (
 	"github.com/crumbhq/crumb/revocation"
 )
 
+// demoRemember is how long a session signed in with "remember me" lives.
+const demoRemember = 30 * 24 * time.Hour
+
 // demoMaxBody caps a request body of the demo's JSON API.
 const demoMaxBody = 64 << 10
 
@@ -60,6 +63,7 @@ type demoSession struct {
 	KeyID        string                     `json:"key_id"`
 	CookieBytes  int                        `json:"cookie_bytes"`
 	Chunks       int                        `json:"chunks"`
+	Remembered   bool                       `json:"remembered,omitempty"`
 }
 
 // describe returns the session as the demo shows it; ok is false when the
@@ -72,7 +76,7 @@ func describe(s *middleware.Session) (demoSession, bool) {
 	d := demoSession{
 		Subject: s.Subject(), Data: map[string]json.RawMessage{},
 		Created: i.Created.UTC(), Issued: i.Issued.UTC(), IdleDeadline: i.IdleDeadline.UTC(), Expires: i.Expires.UTC(),
-		KeyID: keyring.FormatID(i.KeyID), CookieBytes: i.CookieBytes, Chunks: i.Chunks,
+		KeyID: keyring.FormatID(i.KeyID), CookieBytes: i.CookieBytes, Chunks: i.Chunks, Remembered: i.Remembered,
 	}
 	keys, _ := s.Keys()
 	for _, k := range keys {
@@ -217,8 +221,12 @@ func (a *demoApp) login(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, http.StatusBadRequest, "user must be 1 to 64 bytes")
 		return
 	}
+	var opts []cookie.LoginOption
+	if r.PostFormValue("remember") != "" {
+		opts = append(opts, cookie.RememberMe) // a persistent cookie, demoRemember long
+	}
 	s := middleware.From(r)
-	if err := s.Login(user); err != nil {
+	if err := s.Login(user, opts...); err != nil {
 		a.failed(w, r, "login", err)
 		return
 	}
@@ -418,7 +426,7 @@ form { margin: .6rem 0 } input { font: inherit }
 <p id="subject">No session yet: log in or add some data.</p>
 {{end}}
 <h2>Do something</h2>
-<form method="post" action="/login"><input name="user" placeholder="user name" required> <button>Log in</button></form>
+<form method="post" action="/login"><input name="user" placeholder="user name" required> <label><input type="checkbox" name="remember"> remember me</label> <button>Log in</button></form>
 <form method="post" action="/session"><input name="key" placeholder="key" required> <input name="value" placeholder="value"> <button>Add data</button></form>
 <form method="post" action="/session"><input type="hidden" name="key" value="blob"><input type="hidden" name="random" value="4000"> <button>Add 4 KB of random data (two cookies)</button></form>
 <form method="post" action="/logout"><button>Log out</button></form>
