@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/crumbhq/crumb/cookie"
-	"github.com/crumbhq/crumb/keyring"
 	"github.com/crumbhq/crumb/middleware"
 )
 
@@ -56,36 +55,7 @@ func browserCookieNames(cs []keptCookie) []string {
 // cookies the browser keeps and their attributes, log out, and replay the
 // old cookies, which must be rejected as revoked.
 func browserFlow(t *testing.T, start func(t *testing.T, ts *httptest.Server) browserDriver) {
-	key, err := keyring.NewKey(keyring.StatePrimary)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ring, err := keyring.NewRing(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := cookie.New(cookie.Options{Name: browserCookie, Keys: ring})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	var (
-		errMu     sync.Mutex
-		hookErrs  []error
-		logOutput browserBuffer
-	)
-	sessions, err := middleware.New(middleware.Options{
-		Store: store,
-		OnError: func(_ *http.Request, err error) {
-			errMu.Lock()
-			defer errMu.Unlock()
-			hookErrs = append(hookErrs, err)
-		},
-		Logger: slog.New(slog.NewTextHandler(&logOutput, &slog.HandlerOptions{Level: slog.LevelDebug})),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sessions := browserManager(t, middleware.Options{Store: newStore(t, cookie.Options{Name: browserCookie})})
 
 	raw := make([]byte, browserBigLen*3/4)
 	rand.Read(raw)
@@ -95,16 +65,6 @@ func browserFlow(t *testing.T, start func(t *testing.T, ts *httptest.Server) bro
 	// does with them. HTTP/1.1: httptest does not offer h2 unless asked.
 	ts := httptest.NewTLSServer(sessions.Handler(browserApp(big)))
 	t.Cleanup(ts.Close) // after the browser stops (cleanups run last first)
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("middleware log:\n%s", logOutput.String())
-		}
-		errMu.Lock()
-		defer errMu.Unlock()
-		for _, err := range hookErrs {
-			t.Errorf("middleware error hook: %v", err)
-		}
-	})
 
 	// The headers of the responses that set the cookies, seen from Go.
 	checkSetCookieResponses(t, ts, big)
@@ -196,6 +156,40 @@ func browserFlow(t *testing.T, start func(t *testing.T, ts *httptest.Server) bro
 		t.Errorf("after the replay: the rejected cookies were not deleted: %v", browserCookieNames(cs))
 	}
 	b.close(t)
+}
+
+// browserManager builds the middleware of a browser test from o, with its
+// error hook and log collected: every error the hook gets fails the test,
+// and the log is shown when the test fails. The check runs last, after the
+// browser and the server have stopped.
+func browserManager(t *testing.T, o middleware.Options) *middleware.Manager {
+	t.Helper()
+	var (
+		mu        sync.Mutex
+		hookErrs  []error
+		logOutput browserBuffer
+	)
+	o.OnError = func(_ *http.Request, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		hookErrs = append(hookErrs, err)
+	}
+	o.Logger = slog.New(slog.NewTextHandler(&logOutput, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	m, err := middleware.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("middleware log:\n%s", logOutput.String())
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, err := range hookErrs {
+			t.Errorf("middleware error hook: %v", err)
+		}
+	})
+	return m
 }
 
 // sortCookies keeps the cookies whose names start with prefix, sorted by

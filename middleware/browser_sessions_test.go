@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"html/template"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -112,19 +110,9 @@ func TestBrowserSessions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer reg.Close()
-	store, err := cookie.New(cookie.Options{Name: browserCookie, Keys: newRing(t), Registry: reg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	var (
-		errMu     sync.Mutex
-		hookErrs  []error
-		logOutput browserBuffer
-	)
-	sessions, err := middleware.New(middleware.Options{
-		Store: store,
+	t.Cleanup(func() { reg.Close() }) // after the store, the server and the browser
+	sessions := browserManager(t, middleware.Options{
+		Store: newStore(t, cookie.Options{Name: browserCookie, Registry: reg}),
 		// The device name the sign-in form carries; nil (labels unchanged)
 		// on the other requests.
 		Labels: func(r *http.Request) map[string]string {
@@ -133,28 +121,9 @@ func TestBrowserSessions(t *testing.T) {
 			}
 			return nil
 		},
-		OnError: func(_ *http.Request, err error) {
-			errMu.Lock()
-			defer errMu.Unlock()
-			hookErrs = append(hookErrs, err)
-		},
-		Logger: slog.New(slog.NewTextHandler(&logOutput, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	ts := httptest.NewTLSServer(sessions.Handler(browserSessionsApp()))
 	t.Cleanup(ts.Close) // after the browser stops (cleanups run last first)
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("middleware log:\n%s", logOutput.String())
-		}
-		errMu.Lock()
-		defer errMu.Unlock()
-		for _, err := range hookErrs {
-			t.Errorf("middleware error hook: %v", err)
-		}
-	})
 
 	// One browser, as in TestBrowser, with a longer deadline for two devices.
 	browserCtx := startChromium(t, chromium, ts, 90*time.Second)
