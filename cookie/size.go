@@ -30,6 +30,7 @@ type SizeError struct {
 	Option string
 }
 
+// Error says which limit the session crossed, by how much, and what to do.
 func (e *SizeError) Error() string {
 	unit := "bytes"
 	if e.What == "token" {

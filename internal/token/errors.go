@@ -149,6 +149,7 @@ type SizeError struct {
 	Max    int    // the cap
 }
 
+// Error is the rejection's message with the sizes.
 func (e *SizeError) Error() string {
 	if e.Reason == ReasonPayloadTooLarge {
 		return fmt.Sprintf("%v: payload of %d bytes, cap %d", reject(e.Reason), e.Size, e.Max)
