@@ -25,6 +25,15 @@ var (
 	// response.
 	ErrHeadersWritten = errors.New("middleware: session changed after the response headers were sent")
 
+	// ErrCookieNotSent means the connection was hijacked before the
+	// response headers were sent, with session cookies to set: a WebSocket
+	// upgrader that writes its own response (gorilla/websocket's Upgrade)
+	// was not given the lines of Session.Commit, so the session's change
+	// never reaches the client. Reported to Options.OnError and the log
+	// (and a panic in dev mode). Pass Session.Commit's lines to the
+	// upgrader; coder/websocket needs nothing.
+	ErrCookieNotSent = errors.New("middleware: session cookies not sent: the connection was hijacked before the response headers")
+
 	// ErrDuplicateCookie means the request carried the session cookie more
 	// than once — the mark of cookie tossing, where a sibling subdomain or
 	// a path-scoped cookie shadows the real one. The request is treated as

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gorilla/websocket"
+
 	"github.com/crumbhq/crumb/cookie"
 	"github.com/crumbhq/crumb/keyring"
 	"github.com/crumbhq/crumb/middleware"
@@ -319,4 +321,45 @@ func ExampleSession_Login_rememberMe() {
 	// Output:
 	// user=ann: persistent false, 0 days
 	// user=bob&remember=on: persistent true, 30 days
+}
+
+// ExampleSession_Commit upgrades to a WebSocket with gorilla/websocket,
+// whose Upgrade writes its own response: the session's Set-Cookie lines
+// must be handed to it, or the change is lost (and reported as
+// ErrCookieNotSent). coder/websocket's Accept needs nothing: it sends the
+// response headers, cookie included.
+func ExampleSession_Commit() {
+	key, _ := keyring.NewKey(keyring.StatePrimary)
+	ring, _ := keyring.NewRing(key)
+	store, _ := cookie.New(cookie.Options{Name: "session", Keys: ring})
+	defer store.Close()
+	sessions, _ := middleware.New(middleware.Options{Store: store})
+	upgrader := websocket.Upgrader{}
+
+	srv := httptest.NewServer(sessions.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := middleware.From(r)
+		s.Set("chat", "joined")
+		lines, err := s.Commit() // the cookie, for the upgrader to send
+		if err != nil {
+			http.Error(w, "session not saved", cookie.HTTPStatus(err))
+			return
+		}
+		conn, err := upgrader.Upgrade(w, r, http.Header{"Set-Cookie": lines})
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		conn.WriteMessage(websocket.TextMessage, []byte("welcome"))
+	})))
+	defer srv.Close()
+
+	conn, resp, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	if err != nil {
+		panic(err)
+	}
+	defer conn.Close()
+	_, msg, _ := conn.ReadMessage()
+	fmt.Printf("%d, %d session cookie, %s\n", resp.StatusCode, len(resp.Cookies()), msg)
+	// Output:
+	// 101, 1 session cookie, welcome
 }

@@ -235,7 +235,26 @@ func (s *Session) Commit() ([]string, error) {
 	s.commit()
 	s.lock()
 	defer s.unlock()
+	s.taken = true
 	return append([]string(nil), s.lines...), s.failed
+}
+
+// hijacked reports session cookies that a hijack left unsent: the
+// connection was taken before net/http sent the headers (gorilla/websocket's
+// Upgrade writes its own response), and the handler did not take the lines
+// with Commit. The change cannot reach the client: it goes to the error
+// hook and the log, and panics in dev mode.
+func (s *Session) hijacked() {
+	s.lock()
+	defer s.unlock()
+	if len(s.lines) == 0 || s.taken {
+		return
+	}
+	s.m.stats.late.Add(1)
+	s.note(slog.LevelError, "middleware: the connection was hijacked before the response headers were sent, so the session's Set-Cookie lines are lost (pass the lines of Session.Commit to the WebSocket upgrader)", ErrCookieNotSent, true)
+	if s.m.dev {
+		panic(ErrCookieNotSent) // the deferred unlock still reports it
+	}
 }
 
 // save seals the changed record and stages its token.

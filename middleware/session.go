@@ -51,6 +51,9 @@ type Session struct {
 	// committing, when commit released mu to call Options.Labels, is
 	// closed once that commit has written its lines.
 	committing chan struct{}
+	// taken is set when Commit handed the Set-Cookie lines to the handler,
+	// which writes them itself (a WebSocket upgrader's response header).
+	taken bool
 }
 
 // pendingReport is a log record, and an error for the hook, waiting for

@@ -75,16 +75,21 @@ func (w *writer) FlushError() error {
 }
 
 // Hijack commits the session into the headers, then hands over the
-// connection (http.Hijacker). The headers are no longer sent by net/http
-// after a hijack: a handler that writes its own response should call
-// Session.Commit first and write the Set-Cookie lines it returns (a
-// WebSocket upgrader takes them as its response header). A writer that
-// cannot hijack (HTTP/2) leaves the session uncommitted.
+// connection (http.Hijacker). Headers written before (WriteHeader(101), as
+// coder/websocket does) are sent with the hijack. Otherwise net/http never
+// sends them: a handler that writes its own response (gorilla/websocket's
+// Upgrade) must call Session.Commit first and write the Set-Cookie lines
+// it returns, or the session's change is lost — reported as
+// ErrCookieNotSent. A writer that cannot hijack (HTTP/2) leaves the session
+// uncommitted.
 func (w *writer) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if !supports[http.Hijacker](w.ResponseWriter) {
 		return nil, nil, fmt.Errorf("middleware: hijack: %w", http.ErrNotSupported)
 	}
-	w.commit()
+	if !w.committed {
+		w.commit()
+		w.s.hijacked()
+	}
 	return http.NewResponseController(w.ResponseWriter).Hijack()
 }
 
