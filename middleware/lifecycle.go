@@ -270,7 +270,7 @@ func (s *Session) save() error {
 // stage keeps the cookies carrying tok to be written, once they are known
 // to fit the budget.
 func (s *Session) stage(tok string) error {
-	pairs, err := s.m.split(tok)
+	pairs, err := s.wire.split(tok)
 	if err != nil {
 		s.failed = err
 		return err
@@ -342,7 +342,7 @@ func (s *Session) commit() {
 			maxAge = max(1, int64(time.Until(s.rec.Expires())/time.Second))
 		}
 		for _, p := range pairs {
-			s.lines = append(s.lines, m.setCookie(p, maxAge, secure))
+			s.lines = append(s.lines, s.wire.setCookie(p, maxAge, secure))
 		}
 		keep = len(pairs)
 		m.stats.written.Add(1)
@@ -351,7 +351,7 @@ func (s *Session) commit() {
 		}
 	case s.destroyed || s.clear:
 		if s.destroyed || s.in.primary {
-			s.lines = append(s.lines, m.setCookie(pair{m.name, ""}, -1, secure))
+			s.lines = append(s.lines, s.wire.setCookie(pair{s.wire.name, ""}, -1, secure))
 		}
 		keep = 1
 		m.stats.cleared.Add(1)
@@ -360,7 +360,7 @@ func (s *Session) commit() {
 	// (unless the cookie was sent twice: which chunks are whose is unknown).
 	for i := keep; i < maxChunks && !s.in.dup; i++ {
 		if s.in.present&(1<<i) != 0 {
-			s.lines = append(s.lines, m.setCookie(pair{m.chunkName(i), ""}, -1, secure))
+			s.lines = append(s.lines, s.wire.setCookie(pair{s.wire.chunkName(i), ""}, -1, secure))
 		}
 	}
 	if len(s.lines) == 0 {

@@ -28,6 +28,11 @@ type Manager struct {
 	flagsSecure string // "; HttpOnly; Secure; SameSite=…; Partitioned"
 	flagsPlain  string // the same without Secure (dev mode on loopback)
 	attrMax     int    // the longest attributes of a line carrying a value
+	// loopback names the cookies of a dev-mode request to a loopback host
+	// (where Secure is dropped) when the cookie name has a "__Host-" or
+	// "__Secure-" prefix: a Manager holding only what naming and writing
+	// cookies needs, with the prefix removed. nil otherwise.
+	loopback *Manager
 	devWarn     sync.Once
 	subjectless sync.Once // the hint that a logout without a subject revokes nothing
 	stats       counters
@@ -56,6 +61,12 @@ func New(o Options) (*Manager, error) {
 		log:        o.Logger,
 	}
 	m.attributes(&o)
+	if o.Dev && devName(m.name) != m.name {
+		m.loopback = &Manager{
+			name: devName(m.name), budget: m.budget, dev: true,
+			scope: m.scope, flagsSecure: m.flagsSecure, flagsPlain: m.flagsPlain, attrMax: m.attrMax,
+		}
+	}
 	// A guard: the longest name and attributes the options allow leave
 	// more (TestLongestOptionsLeaveRoom).
 	if room := m.lineRoom(m.chunkName(maxChunks-1)) - tagLen - 1; room < minChunkRoom {
@@ -93,6 +104,10 @@ func (m *Manager) Handler(next http.Handler) http.Handler {
 		x := &exchange{}
 		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, &x.s))
 		x.s.m, x.s.req, x.s.w, x.s.outer = m, r, w, outer
+		x.s.wire = m
+		if m.loopback != nil && isLoopbackHost(r.Host) {
+			x.s.wire = m.loopback
+		}
 		x.w.ResponseWriter, x.w.s = w, &x.s
 		next.ServeHTTP(&x.w, r)
 		// Nothing written: net/http sends the headers after we return, so

@@ -104,9 +104,12 @@ type Options struct {
 	// cookies go without the Secure attribute to requests whose Host is a
 	// loopback name or address (elsewhere Secure stays, and a warning is
 	// logged once), and a session changed after the response headers were
-	// sent panics instead of only being reported. "__Host-" and
-	// "__Secure-" cookie names, SameSite=None and Partitioned, which all
-	// require Secure, are refused in dev mode.
+	// sent panics instead of only being reported. A "__Host-" or
+	// "__Secure-" cookie name, which browsers accept only with Secure, is
+	// written without its prefix to loopback hosts ("__Host-session" is
+	// "session" on http://localhost) and as it is elsewhere, so the same
+	// options serve development and production. SameSite=None and
+	// Partitioned, which also require Secure, are refused in dev mode.
 	Dev bool
 
 	// HeaderBudget caps, in bytes, what the session's cookies add to the
@@ -236,8 +239,8 @@ func (o *Options) validate() error {
 	}
 	if o.Dev {
 		switch {
-		case prefixed:
-			return fmt.Errorf("%w: cookie name %q requires Secure, which dev mode drops; use a plain name in development", ErrBadOptions, name)
+		case prefixed && !isToken(devName(name)):
+			return fmt.Errorf("%w: cookie name %q has nothing after its prefix, which dev mode needs for loopback hosts", ErrBadOptions, name)
 		case o.SameSite == http.SameSiteNoneMode:
 			return fmt.Errorf("%w: SameSite=None requires Secure, which dev mode drops", ErrBadOptions)
 		case o.Partitioned:
@@ -272,6 +275,19 @@ func (o *Options) validate() error {
 		o.Logger = slog.Default()
 	}
 	return nil
+}
+
+// devName returns the name dev mode gives a "__Host-" or "__Secure-" cookie
+// on a loopback host, where it drops Secure: the name without its prefix
+// (browsers refuse a prefixed cookie without Secure). Other names are
+// returned as they are.
+func devName(name string) string {
+	for _, p := range []string{hostPrefix, securePrefix} {
+		if hasPrefixFold(name, p) {
+			return name[len(p):]
+		}
+	}
+	return name
 }
 
 // hasPrefixFold reports whether s starts with prefix, ignoring ASCII case.

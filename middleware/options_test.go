@@ -18,8 +18,7 @@ func TestOptionsRefused(t *testing.T) {
 		"no store":               {},
 		"__Host- with Domain":    {Store: host, Domain: "example.com"},
 		"__Host- with Path":      {Store: host, Path: "/app"},
-		"__Host- in dev mode":    {Store: host, Dev: true},
-		"__Secure- in dev mode":  {Store: secure, Dev: true},
+		"bare __Host- in dev":    {Store: newStore(t, cookie.Options{Name: "__Host-"}), Dev: true},
 		"SameSite=None dev":      {Store: plain, Dev: true, SameSite: http.SameSiteNoneMode},
 		"Partitioned dev":        {Store: plain, Dev: true, Partitioned: true},
 		"SameSite default mode":  {Store: plain, SameSite: http.SameSiteDefaultMode},
@@ -35,7 +34,6 @@ func TestOptionsRefused(t *testing.T) {
 		"unknown policy":         {Store: plain, Unavailable: 7},
 		"Partitioned with Lax":   {Store: host, Partitioned: true},
 		"__host- any case":       {Store: newStore(t, cookie.Options{Name: "__host-s"}), Path: "/app"},
-		"__SECURE- in dev mode":  {Store: newStore(t, cookie.Options{Name: "__SECURE-s"}), Dev: true},
 		"single-label domain":    {Store: plain, Domain: "com"},
 	}
 	for name, o := range bad {
@@ -56,6 +54,9 @@ func TestOptionsRefused(t *testing.T) {
 		{Store: host, Partitioned: true, SameSite: http.SameSiteNoneMode},
 		{Store: secure, Domain: "example.com"},
 		{Store: plain, Dev: true, Persistent: true, SameSite: http.SameSiteStrictMode},
+		{Store: host, Dev: true},
+		{Store: secure, Dev: true},
+		{Store: newStore(t, cookie.Options{Name: "__SECURE-s"}), Dev: true},
 		{Store: plain, Domain: ".example.com", Path: "/app", HeaderBudget: middleware.MaxHeaderBudget},
 		{Store: plain, Path: "/" + strings.Repeat("p", 1023)},
 	}

@@ -29,6 +29,9 @@ type Session struct {
 	req   *http.Request
 	w     http.ResponseWriter
 	outer *Session // the session of the Manager wrapping this one's, if any
+	// wire names and writes the request's cookies: m, or m.loopback for a
+	// dev-mode request to a loopback host.
+	wire *Manager
 
 	loaded     bool
 	in         incoming
@@ -118,7 +121,7 @@ func (s *Session) load() {
 	}
 	s.loaded = true
 	m := s.m
-	s.in = m.readCookies(s.req.Header["Cookie"])
+	s.in = s.wire.readCookies(s.req.Header["Cookie"])
 	switch {
 	case s.in.dup:
 		m.stats.duplicate.Add(1)

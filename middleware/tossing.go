@@ -131,7 +131,7 @@ func (s *Session) logoutTokens() (toks []string, recs []*cookie.Record, err erro
 		}
 		return toks, nil, nil
 	}
-	cands, complete := s.m.candidates(s.req.Header["Cookie"])
+	cands, complete := s.wire.candidates(s.req.Header["Cookie"])
 	for _, tok := range cands {
 		rec, err := s.m.store.Read(s.req.Context(), tok)
 		switch {
