@@ -32,7 +32,7 @@ type Manager struct {
 	// (where Secure is dropped) when the cookie name has a "__Host-" or
 	// "__Secure-" prefix: a Manager holding only what naming and writing
 	// cookies needs, with the prefix removed. nil otherwise.
-	loopback *Manager
+	loopback    *Manager
 	devWarn     sync.Once
 	subjectless sync.Once // the hint that a logout without a subject revokes nothing
 	stats       counters
