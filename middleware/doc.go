@@ -93,6 +93,25 @@
 // the error is ErrCookieTooLarge (cookie.ErrSessionTooLarge), a
 // *cookie.SizeError saying which limit it crossed and by how much.
 //
+// # Cross-site requests
+//
+// A session cookie goes with every request the browser makes to the site,
+// including those another site's page starts (CSRF). The default
+// SameSite=Lax keeps it off cross-site POSTs from most browsers; to refuse
+// them outright, wrap the handler in Go's cross-origin protection, which
+// checks the Sec-Fetch-Site and Origin headers browsers send:
+//
+//	handler := http.NewCrossOriginProtection().Handler(sessions.Handler(mux))
+//
+// For forms that must also hold for browsers sending neither header,
+// Session.CSRFToken gives a token for a hidden field and CheckCSRF checks
+// it. The token is derived from the session ID with the keyring, not stored
+// in the session, so it never sits in a compressed session next to values
+// an attacker chooses (see "Compression and its one risk" in the README):
+// a secret stored there, with compression on, can be recovered from the
+// cookie's length by anybody who can put chosen values in the session and
+// watch the cookie grow.
+//
 // # A user's sessions
 //
 // With a session registry (cookie.Options.Registry), a signed-in user can

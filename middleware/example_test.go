@@ -363,3 +363,50 @@ func ExampleSession_Commit() {
 	// Output:
 	// 101, 1 session cookie, welcome
 }
+
+// ExampleSession_CSRFToken protects forms against cross-site requests:
+// http.CrossOriginProtection refuses cross-origin POSTs by the headers
+// browsers send, and the session's derived CSRF token, in a hidden field,
+// also covers browsers that send neither Sec-Fetch-Site nor Origin.
+func ExampleSession_CSRFToken() {
+	key, _ := keyring.NewKey(keyring.StatePrimary)
+	ring, _ := keyring.NewRing(key)
+	store, _ := cookie.New(cookie.Options{Name: "__Host-session", Keys: ring})
+	defer store.Close()
+	sessions, _ := middleware.New(middleware.Options{Store: store})
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		tok, err := middleware.From(r).CSRFToken()
+		if err != nil {
+			http.Error(w, "try again", cookie.HTTPStatus(err))
+			return
+		}
+		fmt.Fprintf(w, `<form method="post" action="/transfer"><input type="hidden" name="csrf" value="%s">…</form>`, tok)
+	})
+	mux.HandleFunc("POST /transfer", func(w http.ResponseWriter, r *http.Request) {
+		if !middleware.From(r).CheckCSRF(r.PostFormValue("csrf")) {
+			http.Error(w, "this form has expired: reload the page", http.StatusForbidden)
+			return
+		}
+		fmt.Fprintln(w, "sent")
+	})
+	handler := http.NewCrossOriginProtection().Handler(sessions.Handler(mux))
+	srv := httptest.NewTLSServer(handler)
+	defer srv.Close()
+
+	c := srv.Client()
+	c.Jar, _ = cookiejar.New(nil)
+	resp, _ := c.Get(srv.URL)
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	tok := strings.Split(strings.Split(string(page), `value="`)[1], `"`)[0]
+	for _, form := range []url.Values{{"csrf": {tok}}, {"csrf": {"forged"}}} {
+		resp, _ := c.PostForm(srv.URL+"/transfer", form)
+		resp.Body.Close()
+		fmt.Println(resp.StatusCode)
+	}
+	// Output:
+	// 200
+	// 403
+}
