@@ -175,6 +175,7 @@ func (s *Store) open(ctx context.Context, tok string, now time.Time, checkRevoke
 		primary:     o.Primary,
 		metadata:    metadata,
 		remembered:  remembered,
+		format:      o.Format,
 		token:       tok,
 		data:        data{payload: payload},
 		serializers: s.serializers,

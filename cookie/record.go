@@ -6,6 +6,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/crumbhq/crumb/codec"
 	"github.com/crumbhq/crumb/internal/token"
 	"github.com/crumbhq/crumb/registry"
 	"github.com/crumbhq/crumb/revocation"
@@ -34,10 +35,16 @@ type Record struct {
 	changed     bool              // subject, metadata or data changed since read or save
 	renewed     bool              // a new session ID not yet saved
 	remembered  bool              // started with RememberMe
+	format      codec.Format      // how the token read encoded its data
 	labels      map[string]string // for the registry at the next save; nil: unchanged
 	data        data
 	serializers serializerPair
 }
+
+// Format returns how the token the record was read from encoded its data
+// (compression, padding); the zero Format for a record not read from a
+// token.
+func (r *Record) Format() codec.Format { return r.format }
 
 // ID returns the session ID: stable across reissues, new on Renew.
 func (r *Record) ID() SessionID { return r.id }

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/crumbhq/crumb/codec"
 	"github.com/crumbhq/crumb/cookie"
 )
 
@@ -446,14 +447,27 @@ func (s *Session) Err() error {
 
 // Info describes a session's lifetime and token.
 type Info struct {
-	Created      time.Time // when the session started (its absolute lifetime's anchor)
-	Issued       time.Time // when its current token was issued
-	IdleDeadline time.Time // when it ends unless used
-	Expires      time.Time // when it ends whatever happens
-	KeyID        uint32    // the key that sealed the request's token (0 for a new session)
-	CookieBytes  int       // what the request's session cookies took of its Cookie header
-	Chunks       int       // how many cookies the request's token came in
-	Remembered   bool      // started with cookie.RememberMe: a persistent cookie, the store's RememberTimeout
+	Created      time.Time    // when the session started (its absolute lifetime's anchor)
+	Issued       time.Time    // when its current token was issued
+	IdleDeadline time.Time    // when it ends unless used
+	Expires      time.Time    // when it ends whatever happens
+	KeyID        uint32       // the key that sealed the request's token (0 for a new session)
+	CookieBytes  int          // what the request's session cookies took of its Cookie header
+	Chunks       int          // how many cookies the request's token came in
+	Remembered   bool         // started with cookie.RememberMe: a persistent cookie, the store's RememberTimeout
+	Format       codec.Format // how the request's token encoded the data (compression, padding)
+}
+
+// Token returns the session token the request's cookies carried (put
+// together from its chunks), or "" when they carried none. It is a bearer
+// credential: never log it. It is for showing what a token holds (its
+// header is readable without the keys) and for handing it to a client
+// that sends it back another way.
+func (s *Session) Token() string {
+	s.lock()
+	defer s.unlock()
+	s.load()
+	return s.in.token
 }
 
 // Info describes the session, or returns the zero Info when there is none.
@@ -467,7 +481,7 @@ func (s *Session) Info() Info {
 	i := Info{
 		Created: s.rec.Created(), Issued: s.rec.Issued(),
 		IdleDeadline: s.rec.IdleDeadline(), Expires: s.rec.Expires(), KeyID: s.rec.KeyID(),
-		Remembered: s.rec.Remembered(),
+		Remembered: s.rec.Remembered(), Format: s.rec.Format(),
 	}
 	if s.fromCookie {
 		i.CookieBytes, i.Chunks = s.in.bytes, s.in.chunks
