@@ -350,8 +350,10 @@ func (a *demoApp) page(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("X-Frame-Options", "DENY")
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
+	token, hasToken := anatomy(s)
 	demoPage.Execute(w, demoPageData{
 		Flash: flash, Session: ok, S: d, Data: data, Stats: a.sessions.Stats(),
+		Token: token, HasToken: hasToken,
 		Sessions: rows, SessionsErr: rowsErr,
 		PrimaryKey: keyring.FormatID(a.keys.Ring().Primary().ID),
 	})
@@ -370,6 +372,9 @@ type demoPageData struct {
 	SessionsErr string
 	Stats       middleware.Stats
 	PrimaryKey  string
+	// Token is the request's token taken apart, when it carried one.
+	Token    demoAnatomy
+	HasToken bool
 }
 
 func abbreviate(s string, n int) string {
@@ -384,11 +389,18 @@ var demoPage = template.Must(template.New("demo").Funcs(template.FuncMap{
 	"since": func(t time.Time) string { return time.Since(t).Round(time.Second).String() },
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>crumb demo</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
 body { font: 15px/1.5 system-ui, sans-serif; max-width: 46rem; margin: 2rem auto; padding: 0 1rem; color: #222 }
 table { border-collapse: collapse } td, th { padding: .2rem .8rem .2rem 0; text-align: left; vertical-align: top }
-code { font-size: 13px; word-break: break-all } .flash { background: #eef6ee; padding: .5rem 1rem }
-form { margin: .6rem 0 } input { font: inherit }
+code { font-size: 13px } td code { word-break: break-all } .flash { background: #eef6ee; padding: .5rem 1rem }
+form { margin: .6rem 0 } input { font: inherit; max-width: 100% }
+.nowrap { white-space: nowrap } .note { color: #555; font-size: 13px }
+#anatomy th, button { white-space: nowrap } #anatomy code { word-break: break-all }
+ul.api, ul.counters { padding-left: 1.2rem } ul.api li, ul.counters li { margin: .15rem 0 }
+@media (max-width: 32rem) {
+  body { margin: 1rem auto } #sessions th:nth-child(2), #sessions td:nth-child(2), #sessions th:nth-child(3), #sessions td:nth-child(3) { display: none }
+}
 </style></head>
 <body>
 <h1>crumb demo</h1>
@@ -403,6 +415,17 @@ form { margin: .6rem 0 } input { font: inherit }
 <tr><th>idle expiry</th><td>{{.S.IdleDeadline.Format "15:04:05 MST"}} (in {{ago .S.IdleDeadline}}; every write or touch moves it)</td></tr>
 <tr><th>absolute expiry</th><td>{{.S.Expires.Format "2006-01-02 15:04:05 MST"}} (in {{ago .S.Expires}}; nothing moves it)</td></tr>
 </table>
+{{if .HasToken}}
+<h3>The token</h3>
+<p class="note">This is the whole session, in your browser: {{.Token.Characters}} characters of base64url ({{.Token.Bytes}} bytes) in {{.Token.Chunks}} cookie(s). Its header is readable by anyone; the rest is encrypted and authenticated.</p>
+<table id="anatomy">
+<tr><th>version</th><td>{{.Token.Version}} <span class="note">(1 byte)</span></td></tr>
+<tr><th>key ID</th><td><code>{{.Token.KeyID}}</code> <span class="note">(4 bytes: which key of the keyring sealed it, so a rotated key still opens it)</span></td></tr>
+<tr><th>nonce</th><td><code>{{.Token.Nonce}}</code> <span class="note">(24 random bytes, new for every token)</span></td></tr>
+<tr><th>ciphertext</th><td>{{.Token.Ciphertext}} bytes <span class="note">(the claims — ID, user, times — and the data, encrypted with XChaCha20; data compressed: {{.Token.Compression}}{{if .Token.Padded}}, padded to a size bucket{{end}})</span></td></tr>
+<tr><th>tag</th><td><code>{{.Token.Tag}}</code> <span class="note">(16 bytes of Poly1305: change one bit of the cookie and it fails)</span></td></tr>
+</table>
+{{end}}
 <h3>Data</h3>
 {{if .Data}}<table>{{range .Data}}<tr><th>{{.Key}}</th><td><code>{{.Value}}</code></td></tr>{{end}}</table>{{else}}<p>(none)</p>{{end}}
 {{if .S.Subject}}
@@ -429,12 +452,22 @@ form { margin: .6rem 0 } input { font: inherit }
 <form method="post" action="/login"><input name="user" placeholder="user name" required> <label><input type="checkbox" name="remember"> remember me</label> <button>Log in</button></form>
 <form method="post" action="/session"><input name="key" placeholder="key" required> <input name="value" placeholder="value"> <button>Add data</button></form>
 <form method="post" action="/session"><input type="hidden" name="key" value="blob"><input type="hidden" name="random" value="4000"> <button>Add 4 KB of random data (two cookies)</button></form>
-<form method="post" action="/logout"><button>Log out</button></form>
-<form method="post" action="/logout-all"><button>Log out everywhere</button></form>
+{{if .S.Subject}}<form method="post" action="/logout" id="logout"><button>Log out</button></form>
+<form method="post" action="/logout-all" id="logout-all"><button>Log out everywhere</button></form>{{end}}
 <h2>Server</h2>
-<p>Primary key <code>{{.PrimaryKey}}</code>. Sessions opened {{.Stats.Store.Opened}}, written {{.Stats.Written}} ({{.Stats.Chunked}} in several cookies),
-revocation set: {{.Stats.Store.Revocations.Sessions}} revoked sessions and {{.Stats.Store.Revocations.Subjects}} revoked users (at most {{.Stats.Store.Revocations.MaxPerSubject}} entries a user; anonymous sessions need none), rejected cookies: {{.Stats.Store.Invalid}} invalid, {{.Stats.Store.Revoked}} revoked,
-{{.Stats.Store.IdleExpired}} idle-expired.</p>
-<p>API: <code>curl -c jar -b jar -d user=ann URL/login</code>, <code>GET /session</code>, <code>POST /session</code> with a JSON object, <code>POST /logout</code>, <code>POST /logout-all</code>, <code>GET /sessions</code>, <code>POST /sessions/ID/revoke</code>.</p>
+<p>Primary key <code>{{.PrimaryKey}}</code>. What this server has counted since it started:</p>
+<ul class="counters" id="counters">
+<li><strong>{{.Stats.Store.Opened}}</strong> sessions opened: cookies decrypted, authenticated and checked against the revocation set.</li>
+<li><strong>{{.Stats.Written}}</strong> tokens written ({{.Stats.Chunked}} split over several cookies): a new token after every change, login or reissue.</li>
+<li><strong>{{.Stats.Store.Revocations.Sessions}}</strong> revoked sessions and <strong>{{.Stats.Store.Revocations.Subjects}}</strong> users logged out everywhere: all the server remembers, at most {{.Stats.Store.Revocations.MaxPerSubject}} entries a user, each gone when its tokens expire.</li>
+<li><strong>{{.Stats.Store.Invalid}}</strong> invalid cookies (tampered, or sealed by another key or site), <strong>{{.Stats.Store.Revoked}}</strong> revoked (replayed after a logout), <strong>{{.Stats.Store.IdleExpired}}</strong> idle-expired: each read as no session.</li>
+</ul>
+<p>The same as JSON:</p>
+<ul class="api">
+<li><code class="nowrap">curl -c jar -b jar -d user=ann URL/login</code></li>
+<li><code class="nowrap">GET /session</code>, <code class="nowrap">POST /session</code> with a JSON object</li>
+<li><code class="nowrap">POST /logout</code>, <code class="nowrap">POST /logout-all</code></li>
+<li><code class="nowrap">GET /sessions</code>, <code class="nowrap">POST /sessions/ID/revoke</code></li>
+</ul>
 </body></html>
 `))
