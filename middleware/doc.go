@@ -93,6 +93,15 @@
 // the error is ErrCookieTooLarge (cookie.ErrSessionTooLarge), a
 // *cookie.SizeError saying which limit it crossed and by how much.
 //
+// # Tokens in a header
+//
+// For API clients that keep the token themselves, Options.TokenHeader
+// (such as "Authorization", read as a Bearer token) serves a request that
+// sends the header through headers only: its new tokens go back in
+// Options.TokenResponseHeader, no cookie is read or set for it, and tokens
+// never travel in the URL. A header token is not sent by the browser on
+// its own, so such requests need no CSRF protection.
+//
 // # Cross-site requests
 //
 // A session cookie goes with every request the browser makes to the site,

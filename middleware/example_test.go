@@ -410,3 +410,47 @@ func ExampleSession_CSRFToken() {
 	// 200
 	// 403
 }
+
+// ExampleOptions_tokenHeader serves an API client that keeps the token
+// itself: it signs in sending an empty Authorization: Bearer, receives the
+// token in the Session-Token response header, and sends it back as a
+// Bearer token. Browsers keep using the cookie.
+func ExampleOptions_tokenHeader() {
+	key, _ := keyring.NewKey(keyring.StatePrimary)
+	ring, _ := keyring.NewRing(key)
+	store, _ := cookie.New(cookie.Options{Name: "__Host-session", Keys: ring})
+	defer store.Close()
+	sessions, _ := middleware.New(middleware.Options{Store: store, TokenHeader: "Authorization"})
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api/login", func(w http.ResponseWriter, r *http.Request) {
+		middleware.From(r).Login(r.FormValue("user")) // check the password first
+	})
+	mux.HandleFunc("GET /api/me", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "%q\n", middleware.From(r).Subject())
+	})
+	srv := httptest.NewTLSServer(sessions.Handler(mux))
+	defer srv.Close()
+
+	do := func(method, path, token string) *http.Response {
+		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader("user=ann"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			panic(err)
+		}
+		return resp
+	}
+	resp := do("POST", "/api/login", "") // no token yet: served through headers
+	resp.Body.Close()
+	token := resp.Header.Get("Session-Token")
+	fmt.Println("cookies:", len(resp.Cookies()), "token:", token != "")
+	resp = do("GET", "/api/me", token)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	fmt.Print(string(body))
+	// Output:
+	// cookies: 0 token: true
+	// "ann"
+}

@@ -270,6 +270,12 @@ func (s *Session) save() error {
 // stage keeps the cookies carrying tok to be written, once they are known
 // to fit the budget.
 func (s *Session) stage(tok string) error {
+	if s.viaHeader {
+		// One header value, under the store's token cap: no chunks, no
+		// cookie budget.
+		s.staged, s.failed, s.destroyed = []pair{{"", tok}}, nil, false
+		return nil
+	}
 	pairs, err := s.wire.split(tok)
 	if err != nil {
 		s.failed = err
@@ -331,6 +337,10 @@ func (s *Session) commit() {
 	if s.failed != nil {
 		m.stats.failed.Add(1)
 		s.note(slog.LevelError, "middleware: session not saved; the client keeps its previous cookie", s.failed, true)
+	}
+	if s.viaHeader {
+		s.commitHeader(h)
+		return
 	}
 	secure := m.secureFor(s.req)
 	keep := max(s.in.chunks, 1) // chunk cookies still in use, not to delete
@@ -424,6 +434,28 @@ func (s *Session) setLabels(labels map[string]string) {
 // noStore sets Cache-Control: no-store. The value's backing array is the
 // session's own, so that setting it allocates nothing on the hot path and a
 // handler that changes it changes only its own response.
+// commitHeader returns the session's new token, or an empty value for an
+// ended one, in the response header of a request that came with
+// Options.TokenHeader. Called by commit with the lock held.
+func (s *Session) commitHeader(h http.Header) {
+	m := s.m
+	h["Vary"] = append(h["Vary"], m.tokenHeader)
+	switch {
+	case s.staged != nil:
+		h[m.respHeader] = []string{s.staged[0].value}
+		m.stats.written.Add(1)
+	case s.destroyed || s.clear:
+		h[m.respHeader] = []string{""}
+		m.stats.cleared.Add(1)
+	default:
+		if _, own := h["Cache-Control"]; !own && s.rec != nil {
+			s.noStore(h)
+		}
+		return
+	}
+	s.noStore(h) // a response carrying a token is never stored
+}
+
 func (s *Session) noStore(h http.Header) {
 	s.cacheControl[0] = "no-store"
 	h["Cache-Control"] = s.cacheControl[:]

@@ -23,6 +23,9 @@ type Manager struct {
 	onError     func(*http.Request, error)
 	legacy      LegacyReader
 	labels      func(*http.Request) map[string]string // Options.Labels
+	tokenHeader string                                // Options.TokenHeader, canonical; "" for none
+	bearer      bool                                  // tokenHeader is Authorization
+	respHeader  string                                // Options.TokenResponseHeader, canonical
 	log         *slog.Logger
 	scope       string // "; Path=…; Domain=…"
 	flagsSecure string // "; HttpOnly; Secure; SameSite=…; Partitioned"
@@ -61,6 +64,11 @@ func New(o Options) (*Manager, error) {
 		log:        o.Logger,
 	}
 	m.attributes(&o)
+	if o.TokenHeader != "" {
+		m.tokenHeader = http.CanonicalHeaderKey(o.TokenHeader)
+		m.bearer = m.tokenHeader == "Authorization"
+		m.respHeader = http.CanonicalHeaderKey(o.TokenResponseHeader)
+	}
 	if o.Dev && devName(m.name) != m.name {
 		m.loopback = &Manager{
 			name: devName(m.name), budget: m.budget, dev: true,

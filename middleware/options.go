@@ -112,6 +112,21 @@ type Options struct {
 	// Partitioned, which also require Secure, are refused in dev mode.
 	Dev bool
 
+	// TokenHeader lets API clients carry the session token in a request
+	// header instead of a cookie (never in the URL). "Authorization" reads
+	// the Bearer scheme (Authorization: Bearer TOKEN); another name, such as
+	// "Session-Token", reads the header's value as the token. A request
+	// that sends the header — empty, to start a session — is served through
+	// it: no cookie is read or set for it, and when its session changes the
+	// new token is returned in the response header TokenResponseHeader (an
+	// empty value when the session ended: drop the token). Requests without
+	// the header use the cookie. Default "": cookies only.
+	TokenHeader string
+
+	// TokenResponseHeader names the response header that returns a new
+	// token to a client that sent TokenHeader. Default "Session-Token".
+	TokenResponseHeader string
+
 	// HeaderBudget caps, in bytes, what the session's cookies add to the
 	// request's Cookie header; see DefaultHeaderBudget (the default) and
 	// MaxHeaderBudget.
@@ -252,6 +267,23 @@ func (o *Options) validate() error {
 	}
 	if o.Partitioned && o.SameSite != http.SameSiteNoneMode {
 		return fmt.Errorf("%w: a Partitioned cookie is for a third-party context, where only SameSite=None is sent", ErrBadOptions)
+	}
+	if o.TokenHeader != "" || o.TokenResponseHeader != "" {
+		if o.TokenResponseHeader == "" {
+			o.TokenResponseHeader = "Session-Token"
+		}
+		for _, h := range []string{o.TokenHeader, o.TokenResponseHeader} {
+			switch strings.ToLower(h) {
+			case "cookie", "set-cookie", "":
+				return fmt.Errorf("%w: TokenHeader %q and TokenResponseHeader %q: name a header other than Cookie and Set-Cookie (TokenHeader is required with TokenResponseHeader)", ErrBadOptions, o.TokenHeader, o.TokenResponseHeader)
+			}
+			if !isToken(h) {
+				return fmt.Errorf("%w: %q is not a header name", ErrBadOptions, h)
+			}
+		}
+		if strings.EqualFold(o.TokenResponseHeader, "Authorization") {
+			return fmt.Errorf("%w: TokenResponseHeader cannot be Authorization, a request header", ErrBadOptions)
+		}
 	}
 	switch {
 	case o.HeaderBudget == 0:

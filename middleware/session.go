@@ -55,6 +55,9 @@ type Session struct {
 	// committing, when commit released mu to call Options.Labels, is
 	// closed once that commit has written its lines.
 	committing chan struct{}
+	// viaHeader is set when the request carried Options.TokenHeader: the
+	// session goes through headers, not cookies.
+	viaHeader bool
 	// taken is set when Commit handed the Set-Cookie lines to the handler,
 	// which writes them itself (a WebSocket upgrader's response header).
 	taken bool
@@ -122,8 +125,18 @@ func (s *Session) load() {
 	}
 	s.loaded = true
 	m := s.m
-	s.in = s.wire.readCookies(s.req.Header["Cookie"])
+	if m.tokenHeader != "" {
+		if vals, ok := s.req.Header[m.tokenHeader]; ok {
+			s.in, s.viaHeader = m.headerToken(vals)
+		}
+	}
+	if !s.viaHeader {
+		s.in = s.wire.readCookies(s.req.Header["Cookie"])
+	}
 	switch {
+	case s.viaHeader && s.in.bad:
+		s.clear = true
+		s.note(slog.LevelInfo, "middleware: session token header sent more than once; treating the request as anonymous", nil, false)
 	case s.in.dup:
 		m.stats.duplicate.Add(1)
 		s.note(slog.LevelWarn, "middleware: duplicate session cookies (cookie tossing?); treating the request as anonymous", ErrDuplicateCookie, true)
