@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crumbhq/crumb/internal/bidi"
 	"github.com/crumbhq/crumb/internal/testdep"
 )
 
@@ -23,32 +24,32 @@ func TestFirefox(t *testing.T) {
 	}
 	firefox := testdep.Binary(t, "firefox-esr", "firefox")
 	browserFlow(t, func(t *testing.T, ts *httptest.Server) browserDriver {
-		b, tab := startFirefox(t, firefox, 90*time.Second)
+		b, tab := bidi.Start(t, firefox, 90*time.Second)
 		return &firefoxDriver{b: b, tab: tab, pageURL: ts.URL + "/"}
 	})
 }
 
 // firefoxDriver is the browser flow's driver for Firefox over BiDi.
 type firefoxDriver struct {
-	b       *bidi
+	b       *bidi.Browser
 	tab     string
 	pageURL string
 }
 
 func (d *firefoxDriver) open(t *testing.T, step, u string) {
 	t.Helper()
-	d.b.navigate(t, d.tab, step, u)
+	d.b.Navigate(t, d.tab, step, u)
 }
 
 func (d *firefoxDriver) text(t *testing.T, step, id string) string {
 	t.Helper()
-	return d.b.eval(t, d.tab, step, "document.getElementById("+jsString(id)+").textContent")
+	return d.b.Eval(t, d.tab, step, "document.getElementById("+jsString(id)+").textContent")
 }
 
 func (d *firefoxDriver) submit(t *testing.T, step, button string) {
 	t.Helper()
-	d.b.clickAndWait(t, d.tab, step, button)
-	if got := d.b.eval(t, d.tab, step+": where the browser is", "location.href"); got != d.pageURL {
+	d.b.ClickAndWait(t, d.tab, step, button)
+	if got := d.b.Eval(t, d.tab, step+": where the browser is", "location.href"); got != d.pageURL {
 		t.Fatalf("%s: the browser ended on %s, want %s", step, got, d.pageURL)
 	}
 }
@@ -56,7 +57,7 @@ func (d *firefoxDriver) submit(t *testing.T, step, button string) {
 func (d *firefoxDriver) cookies(t *testing.T, step, prefix string) []keptCookie {
 	t.Helper()
 	var out []keptCookie
-	for _, c := range d.b.cookies(t, d.tab, step) {
+	for _, c := range d.b.Cookies(t, d.tab, step) {
 		same := c.SameSite // "lax", "strict", "none" in BiDi
 		if same != "" {
 			same = strings.ToUpper(same[:1]) + same[1:]
@@ -76,8 +77,8 @@ func (d *firefoxDriver) cookies(t *testing.T, step, prefix string) []keptCookie 
 func (d *firefoxDriver) plant(t *testing.T, step string, c keptCookie) {
 	t.Helper()
 	q := url.Values{"name": {c.Name}, "value": {c.Value}}
-	d.b.navigate(t, d.tab, step, d.pageURL+"plant?"+q.Encode())
-	if got := d.b.eval(t, d.tab, step, "document.body.textContent"); got != "planted" {
+	d.b.Navigate(t, d.tab, step, d.pageURL+"plant?"+q.Encode())
+	if got := d.b.Eval(t, d.tab, step, "document.body.textContent"); got != "planted" {
 		t.Fatalf("%s: the server answered %q", step, got)
 	}
 }
@@ -85,7 +86,7 @@ func (d *firefoxDriver) plant(t *testing.T, step string, c keptCookie) {
 func (d *firefoxDriver) close(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := d.b.send(ctx, "browser.close", map[string]any{}, nil); err != nil {
+	if err := d.b.Send(ctx, "browser.close", map[string]any{}, nil); err != nil {
 		t.Logf("closing firefox: %v", err)
 	}
 }

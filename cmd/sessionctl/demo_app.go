@@ -449,9 +449,9 @@ ul.api, ul.counters { padding-left: 1.2rem } ul.api li, ul.counters li { margin:
 <p id="subject">No session yet: log in or add some data.</p>
 {{end}}
 <h2>Do something</h2>
-<form method="post" action="/login"><input name="user" placeholder="user name" required> <label><input type="checkbox" name="remember"> remember me</label> <button>Log in</button></form>
+<form method="post" action="/login"><input name="user" placeholder="user name" required> <label><input type="checkbox" name="remember"> remember me</label> <button id="login">Log in</button></form>
 <form method="post" action="/session"><input name="key" placeholder="key" required> <input name="value" placeholder="value"> <button>Add data</button></form>
-<form method="post" action="/session"><input type="hidden" name="key" value="blob"><input type="hidden" name="random" value="4000"> <button>Add 4 KB of random data (two cookies)</button></form>
+<form method="post" action="/session"><input type="hidden" name="key" value="blob"><input type="hidden" name="random" value="4000"> <button id="add-random">Add 4 KB of random data (two cookies)</button></form>
 {{if .S.Subject}}<form method="post" action="/logout" id="logout"><button>Log out</button></form>
 <form method="post" action="/logout-all" id="logout-all"><button>Log out everywhere</button></form>{{end}}
 <h2>Server</h2>

@@ -1,8 +1,15 @@
-package middleware_test
+// Package bidi is a WebDriver BiDi client, just enough to drive Firefox in
+// crumb's browser tests: Firefox speaks the W3C WebDriver BiDi protocol
+// (JSON commands over a WebSocket) natively, so no driver program or npm
+// package is needed. Commands: https://w3c.github.io/webdriver-bidi/.
+// It is for tests: every method takes the test and fails it on error.
+package bidi
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,25 +25,20 @@ import (
 	"github.com/coder/websocket"
 )
 
-// A WebDriver BiDi client, just enough to drive Firefox in the browser
-// tests: Firefox speaks the W3C WebDriver BiDi protocol (JSON commands over
-// a WebSocket) natively, so no driver program or npm package is needed.
-// Commands: https://w3c.github.io/webdriver-bidi/.
-
-// bidi is a BiDi session with one browser.
-type bidi struct {
+// Browser is a BiDi session with one Firefox.
+type Browser struct {
 	conn   *websocket.Conn
-	events chan bidiMessage // browsingContext.load events, buffered
+	events chan message // browsingContext.load events, buffered
 
 	mu      sync.Mutex
 	next    int
-	waiting map[int]chan bidiMessage
+	waiting map[int]chan message
 	err     error // why the reader stopped
 }
 
-// bidiMessage is a message from the browser: a command's reply (success or
+// message is a message from the browser: a command's reply (success or
 // error) or an event.
-type bidiMessage struct {
+type message struct {
 	Type    string          `json:"type"` // "success", "error" or "event"
 	ID      int             `json:"id"`
 	Result  json.RawMessage `json:"result"`
@@ -46,15 +48,15 @@ type bidiMessage struct {
 	Params  json.RawMessage `json:"params"`
 }
 
-// bidiListening is how Firefox announces its BiDi endpoint on stderr.
-var bidiListening = regexp.MustCompile(`WebDriver BiDi listening on (ws://\S+)`)
+// listening is how Firefox announces its BiDi endpoint on stderr.
+var listening = regexp.MustCompile(`WebDriver BiDi listening on (ws://\S+)`)
 
-// startFirefox starts headless Firefox with a fresh profile, connects to it
+// Start starts headless Firefox with a fresh profile, connects to it
 // over WebDriver BiDi, opens a session that accepts the test server's
 // self-signed certificate, and returns the session and the ID of its tab.
 // Everything it does is bounded by timeout; the browser is stopped, and
 // waited for, before t.TempDir is removed.
-func startFirefox(t *testing.T, firefox string, timeout time.Duration) (*bidi, string) {
+func Start(t *testing.T, firefox string, timeout time.Duration) (*Browser, string) {
 	t.Helper()
 	profile := t.TempDir()
 	// Quiet, offline-friendly preferences; the remote agent adds the
@@ -79,7 +81,7 @@ func startFirefox(t *testing.T, firefox string, timeout time.Duration) (*bidi, s
 	if err != nil {
 		t.Fatal(err)
 	}
-	var output browserBuffer
+	var output buffer
 	cmd.Stdout = &output
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start firefox: %v", err)
@@ -100,7 +102,7 @@ func startFirefox(t *testing.T, firefox string, timeout time.Duration) (*bidi, s
 		for sc.Scan() {
 			line := sc.Text()
 			output.Write([]byte(line + "\n"))
-			if m := bidiListening.FindStringSubmatch(line); m != nil && !sent {
+			if m := listening.FindStringSubmatch(line); m != nil && !sent {
 				found <- m[1]
 				sent = true
 			}
@@ -118,20 +120,20 @@ func startFirefox(t *testing.T, firefox string, timeout time.Duration) (*bidi, s
 		t.Fatalf("connect to firefox at %s: %v", endpoint, err)
 	}
 	conn.SetReadLimit(64 << 20)
-	b := &bidi{conn: conn, events: make(chan bidiMessage, 64), waiting: map[int]chan bidiMessage{}}
+	b := &Browser{conn: conn, events: make(chan message, 64), waiting: map[int]chan message{}}
 	go b.read(ctx)
 	t.Cleanup(func() { conn.CloseNow() })
 
-	b.call(t, ctx, "new session", "session.new", map[string]any{
+	b.Call(t, ctx, "new session", "session.new", map[string]any{
 		"capabilities": map[string]any{"alwaysMatch": map[string]any{"acceptInsecureCerts": true}},
 	}, nil)
-	b.call(t, ctx, "subscribe", "session.subscribe", map[string]any{"events": []string{"browsingContext.load"}}, nil)
+	b.Call(t, ctx, "subscribe", "session.subscribe", map[string]any{"events": []string{"browsingContext.load"}}, nil)
 	var tree struct {
 		Contexts []struct {
 			Context string `json:"context"`
 		} `json:"contexts"`
 	}
-	b.call(t, ctx, "find the tab", "browsingContext.getTree", map[string]any{}, &tree)
+	b.Call(t, ctx, "find the tab", "browsingContext.getTree", map[string]any{}, &tree)
 	if len(tree.Contexts) == 0 {
 		t.Fatal("firefox has no tab")
 	}
@@ -139,14 +141,14 @@ func startFirefox(t *testing.T, firefox string, timeout time.Duration) (*bidi, s
 		// Close gracefully; the context's cancel stops it for good.
 		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
-		_ = b.send(cctx, "browser.close", map[string]any{}, nil)
+		_ = b.Send(cctx, "browser.close", map[string]any{}, nil)
 	})
 	return b, tree.Contexts[0].Context
 }
 
 // read dispatches the browser's messages until the connection ends:
 // replies to their callers, load events to b.events.
-func (b *bidi) read(ctx context.Context) {
+func (b *Browser) read(ctx context.Context) {
 	for {
 		_, data, err := b.conn.Read(ctx)
 		if err != nil {
@@ -160,7 +162,7 @@ func (b *bidi) read(ctx context.Context) {
 			close(b.events)
 			return
 		}
-		var m bidiMessage
+		var m message
 		if json.Unmarshal(data, &m) != nil {
 			continue
 		}
@@ -181,9 +183,9 @@ func (b *bidi) read(ctx context.Context) {
 	}
 }
 
-// send runs a command and decodes its result into result (if not nil).
-func (b *bidi) send(ctx context.Context, method string, params, result any) error {
-	ch := make(chan bidiMessage, 1)
+// Send runs a command and decodes its result into result (if not nil).
+func (b *Browser) Send(ctx context.Context, method string, params, result any) error {
+	ch := make(chan message, 1)
 	b.mu.Lock()
 	if b.err != nil {
 		b.mu.Unlock()
@@ -216,19 +218,19 @@ func (b *bidi) send(ctx context.Context, method string, params, result any) erro
 	}
 }
 
-// call runs a command as a test step, bounded by browserStepTimeout.
-func (b *bidi) call(t *testing.T, ctx context.Context, step, method string, params, result any) {
+// Call runs a command as a test step, bounded by StepTimeout.
+func (b *Browser) Call(t *testing.T, ctx context.Context, step, method string, params, result any) {
 	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, browserStepTimeout)
+	sctx, cancel := context.WithTimeout(ctx, StepTimeout)
 	defer cancel()
-	if err := b.send(sctx, method, params, result); err != nil {
+	if err := b.Send(sctx, method, params, result); err != nil {
 		t.Fatalf("%s: %v", step, err)
 	}
 }
 
-// eval evaluates a JavaScript expression in the tab (awaiting a promise)
+// Eval evaluates a JavaScript expression in the tab (awaiting a promise)
 // and returns its value as a string.
-func (b *bidi) eval(t *testing.T, tab, step, expr string) string {
+func (b *Browser) Eval(t *testing.T, tab, step, expr string) string {
 	t.Helper()
 	var res struct {
 		Type   string `json:"type"`
@@ -239,7 +241,7 @@ func (b *bidi) eval(t *testing.T, tab, step, expr string) string {
 			Text string `json:"text"`
 		} `json:"exceptionDetails"`
 	}
-	b.call(t, context.Background(), step, "script.evaluate", map[string]any{
+	b.Call(t, context.Background(), step, "script.evaluate", map[string]any{
 		"expression": expr, "target": map[string]any{"context": tab}, "awaitPromise": true,
 	}, &res)
 	if res.Type != "success" {
@@ -251,17 +253,17 @@ func (b *bidi) eval(t *testing.T, tab, step, expr string) string {
 	return fmt.Sprint(res.Result.Value)
 }
 
-// navigate loads url in the tab and waits until it is complete.
-func (b *bidi) navigate(t *testing.T, tab, step, url string) {
+// Navigate loads url in the tab and waits until it is complete.
+func (b *Browser) Navigate(t *testing.T, tab, step, url string) {
 	t.Helper()
-	b.call(t, context.Background(), step, "browsingContext.navigate", map[string]any{
+	b.Call(t, context.Background(), step, "browsingContext.navigate", map[string]any{
 		"context": tab, "url": url, "wait": "complete",
 	}, nil)
 }
 
-// clickAndWait clicks the element with the ID and waits for the page the
+// ClickAndWait clicks the element with the ID and waits for the page the
 // click leads to (a form's post/redirect/get) to load.
-func (b *bidi) clickAndWait(t *testing.T, tab, step, id string) {
+func (b *Browser) ClickAndWait(t *testing.T, tab, step, id string) {
 	t.Helper()
 	for drained := false; !drained; {
 		select {
@@ -270,8 +272,8 @@ func (b *bidi) clickAndWait(t *testing.T, tab, step, id string) {
 			drained = true
 		}
 	}
-	b.eval(t, tab, step, fmt.Sprintf("document.getElementById(%q).click(), 'clicked'", id))
-	deadline := time.After(browserStepTimeout)
+	b.Eval(t, tab, step, fmt.Sprintf("document.getElementById(%q).click(), 'clicked'", id))
+	deadline := time.After(StepTimeout)
 	for {
 		select {
 		case m, ok := <-b.events:
@@ -285,13 +287,13 @@ func (b *bidi) clickAndWait(t *testing.T, tab, step, id string) {
 				return
 			}
 		case <-deadline:
-			t.Fatalf("%s: no page loaded within %v", step, browserStepTimeout)
+			t.Fatalf("%s: no page loaded within %v", step, StepTimeout)
 		}
 	}
 }
 
-// bidiCookie is a cookie as WebDriver BiDi describes it.
-type bidiCookie struct {
+// Cookie is a cookie as WebDriver BiDi describes it.
+type Cookie struct {
 	Name  string `json:"name"`
 	Value struct {
 		Type  string `json:"type"`
@@ -306,14 +308,58 @@ type bidiCookie struct {
 	Expiry   *int64 `json:"expiry"`
 }
 
-// cookies returns the cookies the tab's storage partition holds.
-func (b *bidi) cookies(t *testing.T, tab, step string) []bidiCookie {
+// Cookies returns the cookies the tab's storage partition holds.
+func (b *Browser) Cookies(t *testing.T, tab, step string) []Cookie {
 	t.Helper()
 	var res struct {
-		Cookies []bidiCookie `json:"cookies"`
+		Cookies []Cookie `json:"cookies"`
 	}
-	b.call(t, context.Background(), step, "storage.getCookies", map[string]any{
+	b.Call(t, context.Background(), step, "storage.getCookies", map[string]any{
 		"partition": map[string]any{"type": "context", "context": tab},
 	}, &res)
 	return res.Cookies
+}
+
+// StepTimeout bounds each step (command) of a test.
+const StepTimeout = 20 * time.Second
+
+// SetViewport sets the tab's viewport, in CSS pixels.
+func (b *Browser) SetViewport(t *testing.T, tab string, width, height int) {
+	t.Helper()
+	b.Call(t, context.Background(), "set the viewport", "browsingContext.setViewport", map[string]any{
+		"context": tab, "viewport": map[string]any{"width": width, "height": height},
+	}, nil)
+}
+
+// Screenshot returns a PNG of the tab's whole document.
+func (b *Browser) Screenshot(t *testing.T, tab string) []byte {
+	t.Helper()
+	var res struct {
+		Data string `json:"data"`
+	}
+	b.Call(t, context.Background(), "screenshot", "browsingContext.captureScreenshot", map[string]any{"context": tab, "origin": "document"}, &res)
+	png, err := base64.StdEncoding.DecodeString(res.Data)
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	return png
+}
+
+// buffer is a bytes.Buffer safe for the concurrent writes of the
+// browser's output.
+type buffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
