@@ -174,7 +174,7 @@ func (r *Record) Clear() {
 
 // SetData replaces all data with v, serialized as one value: a map or a
 // struct keeps key access working; anything else makes key access return
-// ErrNotMap. nil clears the data. This is seed 004's update(data).
+// ErrNotMap. nil clears the data.
 func (r *Record) SetData(v any) error {
 	if v == nil {
 		r.Clear()

@@ -150,22 +150,13 @@
 //
 // SetData and As handle the data as a single value instead.
 //
-// # What it takes from the seeds
+// # Coming from another session store
 //
-// The store covers, in stateless form, the session-store interfaces crumb
-// was conceived from:
-//
-//	bext SessionPlugin (seed 004)   Name, Create, Read, Update, Touch, Delete (idempotent), Healthy;
-//	                                read's NotFound is errors.Is(err, ErrNotFound), Invalid is ErrInvalid
-//	Anubis Session.Store (seed 000) ErrExpired distinct from ErrNotFound-only; Merge (partial update);
-//	                                Modify (atomic update); Touch with a ttl (update_ttl); Cleanup (cleanup_expired)
-//	toolhive session (seed 001)     Metadata on sessions; HTTPStatus; an absolute lifetime (the cap toolhive lacks);
-//	                                several instances through a shared revocation set
-//	YipyipExAuth (seed 002)         RevokeSubject (delete_all of a user)
-//	Snakepit SessionStore (seed 003) Exists; Stats (get_stats); Modify (update(fn)); periodic cleanup in the
-//	                                revocation set; per-session timeouts in CreateOptions
-//
-// Listing a user's active sessions (list_active, get_all, list_sessions
-// in those interfaces) is the opt-in registry: see "Listing a user's
-// sessions".
+// The store offers, in stateless form, what server-side session stores
+// offer: create, read, update, a partial update (Merge), an atomic
+// read-modify-write (Modify), touch with a new idle window, idempotent
+// delete, "log out everywhere" (RevokeSubject), existence checks, metadata,
+// per-session timeouts, statistics, health and cleanup, and (with a
+// registry) listing a user's sessions. docs/COMPARISON.md in the
+// repository maps the interfaces of other stores onto it.
 package cookie

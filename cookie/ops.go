@@ -20,14 +20,15 @@ type CreateOptions struct {
 	// Data is the initial session data, serialized as one value: nil for
 	// none, a map or a struct for data that Get and Set can address by key.
 	Data any
-	// Metadata are small strings about the session (seed 001): at most 16
+	// Metadata are small strings about the session itself (client IP, user
+	// agent, how the user signed in): at most 16
 	// entries, keys of 1 to 64 bytes, values of at most 255 bytes.
 	Metadata map[string]string
 	// Labels are what the session registry shows about the session
 	// (Options.Registry; see Record.SetLabels). Ignored without one.
 	Labels map[string]string
 	// IdleTimeout and AbsoluteTimeout shorten the store's timeouts for this
-	// session (seed 003's per-session ttl). Zero keeps the store's; longer
+	// session. Zero keeps the store's; longer
 	// than the store's is an error, so that revocation entries, which live
 	// as long as the store's longest session, always outlive the tokens.
 	IdleTimeout, AbsoluteTimeout time.Duration
@@ -82,8 +83,7 @@ func (s *Store) NewRecord(opts CreateOptions) (*Record, error) {
 	return r, nil
 }
 
-// Create starts a session and returns its first token (seed 004's
-// create).
+// Create starts a session and returns its first token.
 func (s *Store) Create(ctx context.Context, opts CreateOptions) (string, error) {
 	r, err := s.NewRecord(opts)
 	if err != nil {
@@ -92,7 +92,7 @@ func (s *Store) Create(ctx context.Context, opts CreateOptions) (string, error) 
 	return s.Save(ctx, r)
 }
 
-// Read opens a token and returns its session (seed 004's read). It fails
+// Read opens a token and returns its session. It fails
 // with ErrInvalid, ErrExpired, ErrRevoked (the last two also match
 // ErrNotFound), ErrTooLarge, or ErrUnavailable when the revocation set could
 // not be asked. A token sealed under a key that is no longer primary opens
@@ -258,14 +258,13 @@ func (s *Store) Save(ctx context.Context, r *Record) (string, error) {
 	return tok, nil
 }
 
-// Update replaces the session's data with data and returns the new token
-// (seed 004's update).
+// Update replaces the session's data with data and returns the new token.
 func (s *Store) Update(ctx context.Context, tok string, data any) (string, error) {
 	return s.Modify(ctx, tok, func(r *Record) error { return r.SetData(data) })
 }
 
 // Modify reads the session, lets fn change it, and saves it: an atomic
-// read-modify-write (seeds 000 and 003's update(fn)). Tokens are immutable,
+// read-modify-write. Tokens are immutable,
 // so no other writer can interleave with fn; two requests modifying copies
 // of the same session concurrently each get their own new token, and the
 // client keeps whichever it stores last. When fn changes nothing (and the
@@ -286,7 +285,7 @@ func (s *Store) Modify(ctx context.Context, tok string, fn func(*Record) error) 
 }
 
 // Merge sets the given keys of the session data and returns the new token
-// (seed 000's partial update). A nil value deletes its key, as in JSON merge
+// (a partial update). A nil value deletes its key, as in JSON merge
 // patch (RFC 7396); other keys are left alone.
 func (s *Store) Merge(ctx context.Context, tok string, updates map[string]any) (string, error) {
 	return s.Modify(ctx, tok, func(r *Record) error {
@@ -305,8 +304,8 @@ func (s *Store) Merge(ctx context.Context, tok string, updates map[string]any) (
 	})
 }
 
-// Touch extends the session's idle deadline and returns the token to use
-// (seed 004's touch, seed 000's update_ttl). ttl sets the session's idle
+// Touch extends the session's idle deadline and returns the token to use.
+// ttl sets the session's idle
 // window from now on (at most Options.IdleTimeout; the deadline never passes
 // the absolute expiry); 0 keeps the current one. To keep cookies
 // from being rewritten on every request, Touch returns tok unchanged while
@@ -352,7 +351,7 @@ func (s *Store) touchDue(r *Record, now int64) bool {
 // Delete revokes the session the token belongs to — every token of it, on
 // every instance sharing the revocation set — and is idempotent: a token
 // that is invalid, expired or already revoked needs nothing and returns nil
-// (seed 004's delete). The revocation entry lasts until the session's
+// (deleting is idempotent). The revocation entry lasts until the session's
 // absolute expiry plus the skew, then is pruned. A session without a
 // subject is not entered in the revocation set: it carries no authority
 // (see "Sessions without a subject" in the package doc). The caller should
@@ -504,8 +503,8 @@ func (s *Store) retire(ctx context.Context, r *Record) error {
 }
 
 // RevokeSubject revokes every session of subject created before now, on
-// every instance sharing the revocation set ("log out everywhere"; seed
-// 002's delete_all). Sessions created afterwards — including one started by
+// every instance sharing the revocation set ("log out everywhere").
+// Sessions created afterwards — including one started by
 // Login right after the call, for "sign out all other devices" — are
 // unaffected. Time has one-second resolution: a session created within the
 // same second as the call survives it, as does one created by an instance
@@ -551,8 +550,7 @@ func (s *Store) SubjectRevoked(ctx context.Context, subject string, created time
 	return v == revocation.SubjectRevoked, nil
 }
 
-// Exists reports whether tok is a current, unrevoked session (seed 003's
-// exists?). Invalid, expired and revoked tokens are simply false; only a
+// Exists reports whether tok is a current, unrevoked session. Invalid, expired and revoked tokens are simply false; only a
 // failure to consult the revocation set is an error.
 func (s *Store) Exists(ctx context.Context, tok string) (bool, error) {
 	_, err := s.Read(ctx, tok)

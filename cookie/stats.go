@@ -8,8 +8,8 @@ import (
 	"github.com/crumbhq/crumb/revocation"
 )
 
-// Stats is a snapshot of a Store's counters since it was made (seed 003's
-// get_stats), plus the revocation set's own.
+// Stats is a snapshot of a Store's counters since it was made, plus the
+// revocation set's own.
 type Stats struct {
 	Created  uint64 // sessions created
 	Opened   uint64 // tokens read successfully (by Read and the operations built on it)

@@ -121,13 +121,12 @@ func New(o Options) (*Store, error) {
 	return s, nil
 }
 
-// Name returns the cookie name the store seals tokens for (seed 004's
-// name()).
+// Name returns the cookie name the store seals tokens for.
 func (s *Store) Name() string { return s.name }
 
 // Healthy returns nil when the store can serve sessions: the keyring has a
-// ring and the revocation set acknowledges revocations (seed 004's
-// is_healthy()). A set that works but is degraded — near its capacity, or
+// ring and the revocation set acknowledges revocations (a readiness
+// check). A set that works but is degraded — near its capacity, or
 // holding revocations not yet shared with the other instances — gives an
 // error matching revocation.ErrDegraded and not ErrUnavailable: a warning
 // for an operator, not a reason to take the instance out of service. A
@@ -153,7 +152,7 @@ func (s *Store) Healthy(ctx context.Context) error {
 }
 
 // Cleanup drops revocation entries whose tokens have all expired, and
-// returns how many it removed (seed 000's cleanup_expired). The default
+// returns how many it removed. The default
 // revocation set also does this on its own every minute.
 func (s *Store) Cleanup(ctx context.Context) (int, error) {
 	return s.revs.Prune(ctx, time.Now())

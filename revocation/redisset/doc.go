@@ -334,8 +334,8 @@
 //
 // The client is github.com/redis/go-redis/v9 rather than rueidis: its
 // UniversalClient covers standalone, Sentinel and Cluster with one API,
-// its TLS, ACL and timeout options map one to one onto seed 001's
-// configuration (its ParseURL reads the same redis:// and rediss:// forms;
+// its TLS, ACL and timeout options cover what Redis-backed session stores
+// commonly configure (its ParseURL reads the same redis:// and rediss:// forms;
 // ParseSpec parses them itself so that no error can quote a password), and
 // it is the most widely used Go client. The Set uses two clients: one for
 // revocations, snapshots and delivery, and one that only blocks in XREAD,

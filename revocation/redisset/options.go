@@ -27,7 +27,7 @@ const (
 	// before Options.Policy applies.
 	DefaultMaxStaleness = 30 * time.Second
 	// DefaultDialTimeout, DefaultReadTimeout and DefaultWriteTimeout are
-	// the network timeouts (those of seed 001's RedisConfig).
+	// the network timeouts.
 	DefaultDialTimeout  = 5 * time.Second
 	DefaultReadTimeout  = 3 * time.Second
 	DefaultWriteTimeout = 3 * time.Second
@@ -92,8 +92,8 @@ func (p Policy) String() string {
 	return "Policy(" + strconv.Itoa(int(p)) + ")"
 }
 
-// Options configures New. The connection settings are as broad as those of
-// seed 001's RedisConfig: a URL or explicit addresses, Sentinel, Cluster,
+// Options configures New. The connection settings cover the usual ways to
+// reach Redis: a URL or explicit addresses, Sentinel, Cluster,
 // TLS, ACL user and password, database, key prefix and timeouts.
 //
 // Topology: with MasterName set the Set uses Sentinel (SentinelAddrs are
