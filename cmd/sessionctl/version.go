@@ -11,9 +11,9 @@ import (
 const versionUsage = `Usage:
     sessionctl version [--json]
 
-Prints the version of sessionctl (the crumb module version it was built from,
-or "devel" for a build from a source tree), the Go version it was built with,
-and the token format version it reads and writes.
+Prints the version of sessionctl (the crumb module version it was built from;
+a build from a source tree prints the last release followed by +devel), the Go
+version it was built with, and the token format version it reads and writes.
 
 Options:
     --json   print {"version", "go", "token_format"}
@@ -48,12 +48,17 @@ func runVersion(c *cli, args []string) error {
 	return nil
 }
 
+// release is the last release of crumb, the newest version in
+// CHANGELOG.md (a test keeps them in step).
+const release = "0.1.0"
+
 // moduleVersion returns the version of the crumb module sessionctl was built
-// from, or "devel" when it was built from a source tree (or in a test).
+// from (go install …@v0.1.0 records it), or the last release followed by
+// "+devel" when it was built from a source tree (or in a test).
 func moduleVersion() string {
 	bi, ok := debug.ReadBuildInfo()
 	if !ok || bi.Main.Version == "" || bi.Main.Version == "(devel)" {
-		return "devel"
+		return release + "+devel"
 	}
 	return bi.Main.Version
 }
