@@ -510,9 +510,9 @@
 //	Usage:
 //	    sessionctl version [--json]
 //
-//	Prints the version of sessionctl (the crumb module version it was built from,
-//	or "devel" for a build from a source tree), the Go version it was built with,
-//	and the token format version it reads and writes.
+//	Prints the version of sessionctl (the crumb module version it was built from;
+//	a build from a source tree prints the last release followed by +devel), the Go
+//	version it was built with, and the token format version it reads and writes.
 //
 //	Options:
 //	    --json   print {"version", "go", "token_format"}
