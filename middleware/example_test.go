@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-chi/chi/v5"
 	"github.com/gorilla/websocket"
 
 	"github.com/crumbhq/crumb/cookie"
@@ -453,4 +454,44 @@ func ExampleOptions_tokenHeader() {
 	// Output:
 	// cookies: 0 token: true
 	// "ann"
+}
+
+// ExampleManager_Handler_chi mounts the middleware on a chi router with
+// Use, as on any router that takes func(http.Handler) http.Handler.
+func ExampleManager_Handler_chi() {
+	key, _ := keyring.NewKey(keyring.StatePrimary)
+	ring, _ := keyring.NewRing(key)
+	store, _ := cookie.New(cookie.Options{Name: "__Host-session", Keys: ring})
+	defer store.Close()
+	sessions, _ := middleware.New(middleware.Options{Store: store})
+
+	r := chi.NewRouter()
+	r.Use(sessions.Handler)
+	r.Post("/cart/{item}", func(w http.ResponseWriter, r *http.Request) {
+		middleware.AddFlash(middleware.From(r), "cart", chi.URLParam(r, "item"))
+	})
+	r.Get("/cart", func(w http.ResponseWriter, r *http.Request) {
+		items, _ := middleware.Flashes[string](middleware.From(r), "cart")
+		fmt.Fprintln(w, items)
+	})
+	srv := httptest.NewTLSServer(r)
+	defer srv.Close()
+	c := srv.Client()
+	c.Jar, _ = cookiejar.New(nil)
+	for _, item := range []string{"tea", "scones"} {
+		resp, err := c.Post(srv.URL+"/cart/"+item, "", nil)
+		if err != nil {
+			panic(err)
+		}
+		resp.Body.Close()
+	}
+	resp, err := c.Get(srv.URL + "/cart")
+	if err != nil {
+		panic(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	fmt.Print(string(body))
+	// Output:
+	// [tea scones]
 }
