@@ -1,7 +1,6 @@
 package middleware
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -186,29 +185,14 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// LegacyReader reads a session cookie written by another library, for
-// migrating to crumb without logging users out (Options.Legacy).
-type LegacyReader interface {
-	// ReadLegacy authenticates and decodes the value of the cookie name,
-	// and returns its session. Any error means it is not a valid legacy
-	// cookie: tampered, expired, or not one at all. It must bound what it
-	// decodes.
-	ReadLegacy(ctx context.Context, name, value string) (LegacySession, error)
-}
+// LegacyReader is cookie.LegacyReader: it reads a session cookie written by
+// another library, for migrating to crumb without logging users out
+// (Options.Legacy).
+type LegacyReader = cookie.LegacyReader
 
-// LegacySession is what a LegacyReader found in a legacy cookie.
-type LegacySession struct {
-	// Subject is whom the session belongs to, or "" for an anonymous one.
-	Subject string
-	// Data is the session data for cookie.Record.SetData: a map for key
-	// access, nil for none.
-	Data any
-	// Written is when the cookie was written. A legacy cookie cannot be
-	// revoked by itself, but one written before its subject was logged out
-	// everywhere (Session.DestroyAll, cookie.Store.RevokeSubject) is
-	// refused, so that a copy of an old cookie does not outlive that.
-	Written time.Time
-}
+// LegacySession is cookie.LegacySession, what a LegacyReader found in a
+// legacy cookie.
+type LegacySession = cookie.LegacySession
 
 // Cookie name prefixes with rules of their own (RFC 6265bis §4.1.3).
 const (

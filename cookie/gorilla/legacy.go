@@ -13,8 +13,8 @@ import (
 
 	"github.com/gorilla/securecookie"
 
+	"github.com/crumbhq/crumb/cookie"
 	"github.com/crumbhq/crumb/internal/token"
-	"github.com/crumbhq/crumb/middleware"
 )
 
 // LegacyOptions describe the gorilla/securecookie codec — or the
@@ -80,7 +80,7 @@ type Legacy struct {
 	subject func(map[interface{}]interface{}) string
 }
 
-var _ middleware.LegacyReader = (*Legacy)(nil)
+var _ cookie.LegacyReader = (*Legacy)(nil)
 
 // LegacySession is a legacy cookie's session, as Legacy.Read finds it.
 type LegacySession struct {
@@ -245,17 +245,17 @@ func (l *Legacy) open(name, value string) (map[interface{}]interface{}, int64, e
 	return values, written, nil
 }
 
-// ReadLegacy implements middleware.LegacyReader: the session of a valid
+// ReadLegacy implements cookie.LegacyReader (middleware.Options.Legacy): the session of a valid
 // legacy cookie, as Read finds it, is the subject and data of a new crumb
 // session. Values Data leaves out (see LegacySession.Dropped) are lost; run
 // `sessionctl decode` with the legacy flags on a sample cookie to see them
 // before switching.
-func (l *Legacy) ReadLegacy(_ context.Context, name, value string) (middleware.LegacySession, error) {
+func (l *Legacy) ReadLegacy(_ context.Context, name, value string) (cookie.LegacySession, error) {
 	s, err := l.Read(name, value)
 	if err != nil {
-		return middleware.LegacySession{}, err
+		return cookie.LegacySession{}, err
 	}
-	return middleware.LegacySession{Subject: s.Subject, Data: s.Data, Written: s.Written}, nil
+	return cookie.LegacySession{Subject: s.Subject, Data: s.Data, Written: s.Written}, nil
 }
 
 // timestamp returns the time in an authenticated securecookie value:
