@@ -12,7 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/crumbhq/crumb/cookie"
-	"github.com/crumbhq/crumb/internal/token"
+	"github.com/crumbhq/crumb/inspect"
 	"github.com/crumbhq/crumb/keyring"
 )
 
@@ -212,7 +212,7 @@ func (c *cli) refused(err error, tok, keyringPath string, asJSON bool) error {
 	}
 	if asJSON {
 		var reason string
-		if r := token.ReasonOf(err); r != token.ReasonNone {
+		if r := inspect.ReasonOf(err); r != inspect.ReasonNone {
 			reason = r.String()
 		}
 		if jerr := c.printJSON(refusedJSON{Error: class, Reason: reason}); jerr != nil {

@@ -3,7 +3,7 @@ package main
 import (
 	"encoding/hex"
 
-	"github.com/crumbhq/crumb/internal/envelope"
+	"github.com/crumbhq/crumb/inspect"
 	"github.com/crumbhq/crumb/keyring"
 	"github.com/crumbhq/crumb/middleware"
 )
@@ -30,18 +30,17 @@ func anatomy(s *middleware.Session) (demoAnatomy, bool) {
 	if tok == "" {
 		return demoAnatomy{}, false
 	}
-	env, err := decodeToken(tok)
-	if err != nil || len(env) < envelope.Overhead {
+	h, err := inspect.ParseHeader(tok, len(tok))
+	if err != nil {
 		return demoAnatomy{}, false
 	}
-	version, keyID, _ := envelope.ParseHeader(env)
 	info := s.Info()
 	return demoAnatomy{
-		Characters: len(tok), Bytes: len(env), Chunks: info.Chunks,
-		Version: int(version), KeyID: keyring.FormatID(keyID),
-		Nonce:       hex.EncodeToString(env[1+envelope.KeyIDSize : envelope.HeaderSize]),
-		Ciphertext:  len(env) - envelope.Overhead,
-		Tag:         hex.EncodeToString(env[len(env)-envelope.TagSize:]),
+		Characters: h.Length, Bytes: h.Size, Chunks: info.Chunks,
+		Version: h.Version, KeyID: keyring.FormatID(h.KeyID),
+		Nonce:       hex.EncodeToString(h.Nonce),
+		Ciphertext:  h.Ciphertext,
+		Tag:         hex.EncodeToString(h.Tag),
 		Compression: info.Format.Compression.String(), Padded: info.Format.Padded,
 	}, true
 }

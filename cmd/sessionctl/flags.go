@@ -11,7 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/crumbhq/crumb/internal/token"
+	"github.com/crumbhq/crumb/cookie"
 )
 
 // newFlagSet returns an empty flag set that reports errors instead of
@@ -134,12 +134,12 @@ func (m metaFlag) Set(s string) error {
 	switch {
 	case !ok || k == "":
 		return errors.New("want key=value")
-	case len(k) > token.MaxMetaKeyLen || len(v) > token.MaxMetaValueLen:
-		return fmt.Errorf("keys are at most %d bytes and values at most %d", token.MaxMetaKeyLen, token.MaxMetaValueLen)
+	case len(k) > cookie.MaxMetaKeyLen || len(v) > cookie.MaxMetaValueLen:
+		return fmt.Errorf("keys are at most %d bytes and values at most %d", cookie.MaxMetaKeyLen, cookie.MaxMetaValueLen)
 	case !utf8.ValidString(k) || !utf8.ValidString(v):
 		return errors.New("not valid UTF-8")
-	case len(m) == token.MaxMetadata:
-		return fmt.Errorf("at most %d entries", token.MaxMetadata)
+	case len(m) == cookie.MaxMetadata:
+		return fmt.Errorf("at most %d entries", cookie.MaxMetadata)
 	}
 	if _, dup := m[k]; dup {
 		return fmt.Errorf("key %q given twice", k)

@@ -8,8 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/crumbhq/crumb/cookie"
-	"github.com/crumbhq/crumb/internal/envelope"
-	"github.com/crumbhq/crumb/internal/token"
+	"github.com/crumbhq/crumb/inspect"
 	"github.com/crumbhq/crumb/keyring"
 )
 
@@ -63,22 +62,24 @@ func runInspect(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	env, err := decodeToken(tok)
-	if err != nil {
-		return err
+	if _, err := decodeToken(tok); err != nil {
+		return err // with hints on what is wrong with the string
 	}
-	version, keyID, _ := envelope.ParseHeader(env)
-	if version != envelope.Version {
+	h, err := inspect.ParseHeader(tok, maxInspectLen)
+	if h.Version != 0 && h.Version != inspect.FormatVersion {
 		return failf([]string{"this sessionctl reads token format version 1 only"},
-			"unknown token format version %d", version)
+			"unknown token format version %d", h.Version)
+	}
+	if err != nil {
+		return fmt.Errorf("not a crumb token: %w", err)
 	}
 	if len(tok) > cookie.DefaultMaxTokenLen {
 		c.warnf("the token is longer than %d characters: a store with the default options refuses it as too large", cookie.DefaultMaxTokenLen)
 	}
 	out := inspectJSON{
-		Version: int(version), KeyID: keyring.FormatID(keyID),
-		Length: len(tok), Bytes: len(env),
-		Header: envelope.HeaderSize, Ciphertext: len(env) - envelope.Overhead, Tag: envelope.TagSize,
+		Version: h.Version, KeyID: keyring.FormatID(h.KeyID),
+		Length: h.Length, Bytes: h.Size,
+		Header: inspect.HeaderSize, Ciphertext: h.Ciphertext, Tag: inspect.TagSize,
 	}
 	if *asJSON {
 		return c.printJSON(out)
@@ -88,7 +89,7 @@ func runInspect(c *cli, args []string) error {
 	fmt.Fprintf(tw, "key id\t%s\n", out.KeyID)
 	fmt.Fprintf(tw, "length\t%d characters\n", out.Length)
 	fmt.Fprintf(tw, "decoded\t%d bytes\n", out.Bytes)
-	fmt.Fprintf(tw, "header\t%d bytes (version 1, key ID %d, nonce %d)\n", out.Header, envelope.KeyIDSize, envelope.NonceSize)
+	fmt.Fprintf(tw, "header\t%d bytes (version 1, key ID %d, nonce %d)\n", out.Header, inspect.KeyIDSize, inspect.NonceSize)
 	fmt.Fprintf(tw, "ciphertext\t%d bytes (claims and data, encrypted)\n", out.Ciphertext)
 	fmt.Fprintf(tw, "tag\t%d bytes\n", out.Tag)
 	return tw.Flush()
@@ -101,8 +102,8 @@ var strictBase64 = base64.RawURLEncoding.Strict()
 // decodeToken returns the envelope of a token: its canonical base64url
 // decoding, at least as long as the shortest token. It reads no key.
 func decodeToken(tok string) ([]byte, error) {
-	if len(tok) < token.MinLen {
-		return nil, fmt.Errorf("not a crumb token: %d characters, and the shortest token has %d", len(tok), token.MinLen)
+	if len(tok) < inspect.MinTokenLen {
+		return nil, fmt.Errorf("not a crumb token: %d characters, and the shortest token has %d", len(tok), inspect.MinTokenLen)
 	}
 	env, err := strictBase64.DecodeString(tok)
 	// The decoder skips '\r' and '\n': a token holding one is not canonical.

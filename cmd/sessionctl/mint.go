@@ -10,7 +10,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/crumbhq/crumb/cookie"
-	"github.com/crumbhq/crumb/internal/token"
 	"github.com/crumbhq/crumb/keyring"
 )
 
@@ -95,8 +94,8 @@ func runMint(c *cli, args []string) error {
 	if idleSet && *idle > *ttl {
 		return usageErrorf("", "--idle %v is longer than --ttl %v", *idle, *ttl)
 	}
-	if len(*subject) > token.MaxSubjectLen || !utf8.ValidString(*subject) {
-		return usageErrorf("", "--subject must be valid UTF-8 of at most %d bytes", token.MaxSubjectLen)
+	if len(*subject) > cookie.MaxSubjectLen || !utf8.ValidString(*subject) {
+		return usageErrorf("", "--subject must be valid UTF-8 of at most %d bytes", cookie.MaxSubjectLen)
 	}
 	var data json.RawMessage
 	if *dataSpec != "" {

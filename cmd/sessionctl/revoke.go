@@ -8,7 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/crumbhq/crumb/cookie"
-	"github.com/crumbhq/crumb/internal/token"
+	"github.com/crumbhq/crumb/inspect"
 	"github.com/crumbhq/crumb/keyring"
 )
 
@@ -107,8 +107,8 @@ func runRevoke(c *cli, args []string) error {
 		if sf.keyring != "" || sf.name != "" || sf.audience != "" || len(sf.dictionaries) > 0 || len(pos) > 0 {
 			return usageErrorf("", "--subject revokes by subject: it takes no token, --keyring, --name, --audience or --dictionary")
 		}
-		if len(*subject) > token.MaxSubjectLen || !utf8.ValidString(*subject) {
-			return usageErrorf("", "--subject must be valid UTF-8 of at most %d bytes, as in a token", token.MaxSubjectLen)
+		if len(*subject) > cookie.MaxSubjectLen || !utf8.ValidString(*subject) {
+			return usageErrorf("", "--subject must be valid UTF-8 of at most %d bytes, as in a token", cookie.MaxSubjectLen)
 		}
 		if !flagSet(fset, "max-lifetime") {
 			// As long as the application's sessions live by default: a
@@ -143,7 +143,7 @@ func (c *cli) revokeToken(spec string, sf *storeFlags, pos []string, maxLifetime
 	ctx := c.context()
 	rec, err := store.Read(ctx, tok)
 	out := revokedJSON{Revoked: "session"}
-	switch reason := token.ReasonOf(err); {
+	switch reason := inspect.ReasonOf(err); {
 	case err == nil && rec.Subject() == "":
 		c.warnf("the token's session has no subject: it carries no authority, so it needs no revocation and none was made")
 		out.Revoked, out.Anonymous = "", true
@@ -158,14 +158,14 @@ func (c *cli) revokeToken(spec string, sf *storeFlags, pos []string, maxLifetime
 	case errors.Is(err, cookie.ErrRevoked):
 		c.warnf("the token's session was already revoked; nothing changed")
 		out.Already = true
-	case reason == token.ReasonIdleExpired:
+	case reason == inspect.ReasonIdleExpired:
 		// A newer token of the same session may be alive: revoke the
 		// session, as logging out with a stale copy of the cookie does.
 		if err := store.Delete(ctx, tok); err != nil {
 			return err
 		}
 		c.warnf("the token is past its idle deadline; its session was revoked anyway, since a newer token of it may be alive")
-	case reason == token.ReasonAbsoluteExpired:
+	case reason == inspect.ReasonAbsoluteExpired:
 		return failf([]string{"every token of its session has expired: there is nothing left to revoke"},
 			"token is expired (absolute expired): nothing was revoked")
 	default:

@@ -9,8 +9,7 @@ import (
 
 	"github.com/crumbhq/crumb/codec"
 	"github.com/crumbhq/crumb/cookie"
-	"github.com/crumbhq/crumb/internal/envelope"
-	"github.com/crumbhq/crumb/internal/token"
+	"github.com/crumbhq/crumb/inspect"
 	"github.com/crumbhq/crumb/keyring"
 )
 
@@ -105,27 +104,27 @@ func rejection(err error, tok, keyringPath string) error {
 		return err
 	}
 	msg := "token is " + class
-	reason := token.ReasonOf(err)
-	if reason != token.ReasonNone && reason.String() != class {
+	reason := inspect.ReasonOf(err)
+	if reason != inspect.ReasonNone && reason.String() != class {
 		msg += " (" + reason.String() + ")"
 	}
 	var hints []string
 	switch reason {
-	case token.ReasonEncoding:
-		hints = append(hints, fmt.Sprintf("a token is unpadded base64url, at least %d characters: pass the cookie's value only, without its name or quotes", token.MinLen))
-	case token.ReasonUnknownKey:
+	case inspect.ReasonEncoding:
+		hints = append(hints, fmt.Sprintf("a token is unpadded base64url, at least %d characters: pass the cookie's value only, without its name or quotes", inspect.MinTokenLen))
+	case inspect.ReasonUnknownKey:
 		hints = append(hints, fmt.Sprintf("it was sealed under key %s, which keyring %s does not have", headerKeyID(tok), keyringPath))
-	case token.ReasonRetiredKey:
+	case inspect.ReasonRetiredKey:
 		hints = append(hints, fmt.Sprintf("it was sealed under key %s, retired in keyring %s", headerKeyID(tok), keyringPath))
-	case token.ReasonAuth:
+	case inspect.ReasonAuth:
 		hints = append(hints, "a token opens only with the --name and --audience it was minted for, and only if it was not altered")
-	case token.ReasonFuture:
+	case inspect.ReasonFuture:
 		hints = append(hints, fmt.Sprintf("it was issued by a server whose clock runs ahead of this one by more than the skew leeway (%v)", cookie.DefaultSkew))
-	case token.ReasonDictionary:
+	case inspect.ReasonDictionary:
 		hints = append(hints, "it was compressed with an application dictionary: pass it with --dictionary FILE")
-	case token.ReasonSerializer:
+	case inspect.ReasonSerializer:
 		hints = append(hints, "its data was written by a serializer other than JSON, which sessionctl cannot read")
-	case token.ReasonTokenTooLarge:
+	case inspect.ReasonTokenTooLarge:
 		hints = append(hints, fmt.Sprintf("tokens are capped at %d characters", cookie.DefaultMaxTokenLen))
 	}
 	return withHints(fmt.Errorf("%s", msg), hints...)
@@ -149,13 +148,9 @@ func tokenClass(err error) string {
 // headerKeyID returns the key ID in a token's header, readable without any
 // key, or "?" if the token is too malformed to carry one.
 func headerKeyID(tok string) string {
-	env, err := decodeToken(tok)
-	if err != nil {
+	h, err := inspect.ParseHeader(tok, len(tok))
+	if err != nil && h.Version == 0 {
 		return "?"
 	}
-	_, id, ok := envelope.ParseHeader(env)
-	if !ok {
-		return "?"
-	}
-	return keyring.FormatID(id)
+	return keyring.FormatID(h.KeyID)
 }

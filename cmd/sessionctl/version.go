@@ -5,7 +5,7 @@ import (
 	"runtime"
 	"runtime/debug"
 
-	"github.com/crumbhq/crumb/internal/envelope"
+	"github.com/crumbhq/crumb/inspect"
 )
 
 const versionUsage = `Usage:
@@ -40,7 +40,7 @@ func runVersion(c *cli, args []string) error {
 	if err := wantArgs(pos, 0, 0, ""); err != nil {
 		return err
 	}
-	v := versionJSON{Version: moduleVersion(), Go: runtime.Version(), TokenFormat: envelope.Version}
+	v := versionJSON{Version: moduleVersion(), Go: runtime.Version(), TokenFormat: inspect.FormatVersion}
 	if *asJSON {
 		return c.printJSON(v)
 	}
