@@ -13,6 +13,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/crumbhq/crumb/backend"
 	"github.com/crumbhq/crumb/revocation"
 	"github.com/crumbhq/crumb/revocation/redisset"
 )
@@ -67,37 +68,18 @@ func parseRevocationSpec(spec string) (revocationSpec, error) {
 // in the error for an unknown scheme. Errors are usage errors and never
 // quote spec: a URL may carry a password.
 func parseFileOrRedis(flag, what, spec string) (path string, redis bool, err error) {
-	scheme, _, ok := strings.Cut(spec, "://")
-	if !ok || !isScheme(scheme) {
-		return spec, false, nil
+	if backend.IsRedis(spec) {
+		return "", true, nil // parsed, with its own errors, when opened
 	}
-	switch strings.ToLower(scheme) {
-	case "file":
-		u, err := url.Parse(spec)
-		if err != nil || u.Path == "" || (u.Host != "" && u.Host != "localhost") || u.RawQuery != "" || u.Fragment != "" {
-			return "", false, usageErrorf("", "%s: a file URL is file:///absolute/path", flag)
-		}
-		return u.Path, false, nil
-	case "redis", "rediss":
-		return "", true, nil
+	bs, err := backend.Parse(spec)
+	var se *backend.SpecError
+	switch {
+	case errors.As(err, &se) && se.Scheme != "":
+		return "", false, usageErrorf("", "%s: unknown %s backend %s: want a file path, or a redis:// or rediss:// URL", flag, what, quoteArg(se.Scheme))
+	case err != nil:
+		return "", false, usageErrorf("", "%s: a file URL is file:///absolute/path", flag)
 	}
-	return "", false, usageErrorf("", "%s: unknown %s backend %s: want a file path, or a redis:// or rediss:// URL", flag, what, quoteArg(scheme))
-}
-
-// isScheme reports whether s is a URL scheme (RFC 3986 §3.1).
-func isScheme(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i, r := range s {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
-		case i > 0 && (r >= '0' && r <= '9' || r == '+' || r == '-' || r == '.'):
-		default:
-			return false
-		}
-	}
-	return true
+	return bs.Path, false, nil
 }
 
 // openRevocations opens the revocation set named by spec. Only revoke
