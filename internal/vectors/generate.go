@@ -50,6 +50,10 @@ var (
 	keyActive  = newKey("active", 0x22222222, "active")
 	keyRetired = newKey("retired", 0x33333333, "retired")
 	keyUnknown = newKey("unknown", 0x44444444, "primary") // never in a vector's ring
+	// A key whose ID is no byte palindrome, and a decoy holding its bytes
+	// reversed: a reader that takes the ID little-endian finds the decoy.
+	keyByteOrder      = newKey("byte order", 0x0a1b2c3d, "active")
+	keyByteOrderDecoy = newKey("byte order decoy", 0x3d2c1b0a, "active")
 	ring       = []Key{keyPrimary, keyActive, keyRetired}
 )
 
@@ -273,7 +277,7 @@ func specs() []*spec {
 	alice := claims{subject: "alice@example.com"}
 	return []*spec{
 		// Success.
-		{name: "success-empty", expect: ExpectSuccess, comment: "an empty session: no subject, no metadata, no payload; the smallest token"},
+		{name: "success-empty", expect: ExpectSuccess, comment: "an empty session: no subject, no metadata, no payload (102 characters with these times; the shortest possible token is 91, §8)"},
 		{name: "success-plain", expect: ExpectSuccess, comment: "a small JSON session stored uncompressed", serializer: 1, payload: small},
 		{name: "success-subject-metadata", expect: ExpectSuccess, comment: "subject and metadata (keys sorted)", serializer: 1, payload: small,
 			c: claims{subject: "alice@example.com", meta: map[string]string{"ip": "192.0.2.1", "ua": "Mozilla/5.0", "amr": "pwd mfa"}}},
@@ -285,6 +289,8 @@ func specs() []*spec {
 		{name: "success-padded", expect: ExpectSuccess, comment: "uncompressed, plaintext padded to a multiple of 64 bytes", serializer: 1, payload: small, padTo: 64},
 		{name: "success-padded-s2", expect: ExpectSuccess, comment: "S2 with dictionary, plaintext padded to a multiple of 256 bytes", serializer: 1, payload: medium, compression: "s2", dict: 1, padTo: 256},
 		{name: "success-raw-serializer", expect: ExpectSuccess, comment: "opaque application bytes (serializer 0)", payload: []byte("\x00\x01binary\xff")},
+		{name: "success-key-id-byte-order", expect: ExpectSuccess, comment: "sealed under key 0a1b2c3d, with key 3d2c1b0a (the same bytes reversed) also in the ring: the key ID is big-endian",
+			serializer: 1, payload: small, sealKey: keyByteOrder, keys: []Key{keyPrimary, keyByteOrderDecoy, keyByteOrder}},
 		{name: "success-active-key", expect: ExpectSuccess, comment: "sealed under a key now active (no longer primary): opens, to be reissued under the primary", serializer: 1, payload: small, sealKey: keyActive},
 		{name: "success-skew", expect: ExpectSuccess, comment: "issued 45 s ahead of the reader's clock: within the 60 s skew", serializer: 1, payload: small,
 			c: claims{created: genNow + 45, issued: genNow + 45, lifetime: genLifetime, idle: genIdle}},
@@ -309,8 +315,10 @@ func specs() []*spec {
 			payload: []byte(`{"a":1}`), serializer: 1, editToken: nonCanonicalTail},
 		{name: "invalid-base64-alphabet", expect: ExpectInvalid, reason: "encoding", comment: "standard-alphabet '+' in place of a base64url character", payload: small, serializer: 1,
 			editToken: func(t string) string { return "+" + t[1:] }},
-		{name: "invalid-base64-newline", expect: ExpectInvalid, reason: "encoding", comment: "a line break inside the token (Go's decoder would skip it)", payload: small, serializer: 1,
+		{name: "invalid-base64-newline", expect: ExpectInvalid, reason: "encoding", comment: "a carriage return inside the token (Go's decoder would skip it)", payload: small, serializer: 1,
 			editToken: func(t string) string { return t[:40] + "\r" + t[40:] }},
+		{name: "invalid-base64-linefeed", expect: ExpectInvalid, reason: "encoding", comment: "a line feed inside the token (Go's decoder would skip it)", payload: small, serializer: 1,
+			editToken: func(t string) string { return t[:40] + "\n" + t[40:] }},
 		{name: "invalid-truncated-header", expect: ExpectInvalid, reason: "encoding", comment: "cut to 40 characters: shorter than any token", payload: small, serializer: 1,
 			editToken: func(t string) string { return t[:40] }},
 		{name: "invalid-truncated", expect: ExpectInvalid, reason: "authentication", comment: "the last 3 bytes of the envelope cut off", payload: small, serializer: 1,
