@@ -54,7 +54,7 @@ var (
 	// reversed: a reader that takes the ID little-endian finds the decoy.
 	keyByteOrder      = newKey("byte order", 0x0a1b2c3d, "active")
 	keyByteOrderDecoy = newKey("byte order decoy", 0x3d2c1b0a, "active")
-	ring       = []Key{keyPrimary, keyActive, keyRetired}
+	ring              = []Key{keyPrimary, keyActive, keyRetired}
 )
 
 // claims is the generator's own model of SPEC.md §4.
