@@ -317,6 +317,8 @@ func specs() []*spec {
 			editToken: func(t string) string { return "+" + t[1:] }},
 		{name: "invalid-base64-newline", expect: ExpectInvalid, reason: "encoding", comment: "a carriage return inside the token (Go's decoder would skip it)", payload: small, serializer: 1,
 			editToken: func(t string) string { return t[:40] + "\r" + t[40:] }},
+		{name: "invalid-serializer-reserved", expect: ExpectInvalid, reason: "serializer", comment: "serializer 2, reserved for crumb: a reader configured for serializers 0 and 1 rejects it", payload: small, serializer: 2},
+		{name: "invalid-serializer-application", expect: ExpectInvalid, reason: "serializer", comment: "serializer 5, an application's: a reader configured for serializers 0 and 1 rejects it", payload: small, serializer: 5},
 		{name: "invalid-base64-linefeed", expect: ExpectInvalid, reason: "encoding", comment: "a line feed inside the token (Go's decoder would skip it)", payload: small, serializer: 1,
 			editToken: func(t string) string { return t[:40] + "\n" + t[40:] }},
 		{name: "invalid-truncated-header", expect: ExpectInvalid, reason: "encoding", comment: "cut to 40 characters: shorter than any token", payload: small, serializer: 1,
