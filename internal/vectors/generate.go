@@ -341,6 +341,9 @@ func specs() []*spec {
 				// Replace the empty metadata (count 0) at the end of the claims with two entries in the wrong order.
 				return append(pt[:len(pt)-1], 2, 1, 'b', 1, '1', 1, 'a', 1, '2')
 			}},
+		{name: "invalid-subject-overlong-utf8", expect: ExpectInvalid, reason: "claims", comment: "the subject holds an overlong encoding of '/' (C0 AF), which RFC 3629 forbids", c: claims{subject: "a\xc0\xafb", created: genCreated, issued: genIssued, lifetime: genLifetime, idle: genIdle}},
+		{name: "invalid-subject-surrogate", expect: ExpectInvalid, reason: "claims", comment: "the subject holds the encoded surrogate U+D800 (ED A0 80), which RFC 3629 forbids", c: claims{subject: "a\xed\xa0\x80b", created: genCreated, issued: genIssued, lifetime: genLifetime, idle: genIdle}},
+		{name: "invalid-metadata-not-utf8", expect: ExpectInvalid, reason: "claims", comment: "a metadata value holds a code point above U+10FFFF (F4 90 80 80)", c: claims{meta: map[string]string{"k": "\xf4\x90\x80\x80"}, created: genCreated, issued: genIssued, lifetime: genLifetime, idle: genIdle}},
 		{name: "invalid-subject-not-utf8", expect: ExpectInvalid, reason: "claims", comment: "subject bytes are not UTF-8", c: claims{subject: "\xff\xfe", created: genCreated, issued: genIssued, lifetime: genLifetime, idle: genIdle}},
 		{name: "invalid-bad-padding", expect: ExpectInvalid, reason: "claims", comment: "padded flag set, but no 0x80 marker", payload: small, serializer: 1,
 			c: claims{flags: 0x04, created: genCreated, issued: genIssued, lifetime: genLifetime, idle: genIdle}},
