@@ -145,10 +145,23 @@ func TestResync(t *testing.T) {
 
 	// Redis loses everything while B is cut off. B revoked some sessions
 	// before.
+	// B's writes reach Redis again only once its own connection has
+	// recovered from the partition (its last try may still be the failed
+	// one): wait for that, and let a revocation still made in the outbox
+	// be delivered before the next cut.
+	if !waitFor(5*time.Second, func() bool { st := b.Status(); return !st.Down && st.Pending == 0 }) {
+		t.Fatalf("B never reconnected after the gap: %+v", b.Status())
+	}
 	var own []revocation.ID
 	for range 3 {
 		id := newID()
-		if err := b.RevokeSession(bg, session(id), until); err != nil {
+		err := b.RevokeSession(bg, session(id), until)
+		switch {
+		case errors.Is(err, revocation.ErrPending):
+			if !waitFor(5*time.Second, func() bool { return b.Status().Pending == 0 }) {
+				t.Fatalf("B's outbox was never delivered: %+v", b.Status())
+			}
+		case err != nil:
 			t.Fatal(err)
 		}
 		own = append(own, id)
