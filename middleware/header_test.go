@@ -77,6 +77,14 @@ func TestTokenHeader(t *testing.T) {
 	if got := call([]string{"Basic YWxhZGRpbjpvcGVuc2VzYW1l"}, get("k"), jar...).Body.String(); got != "v" {
 		t.Fatalf("with Basic authentication, the cookie session reads %q", got)
 	}
+	// A handler that already varies on the header does not get it twice.
+	rec = call([]string{"Bearer " + tok}, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Vary", "Authorization")
+		middleware.From(r).Subject()
+	})
+	if n := strings.Count(strings.Join(rec.Header().Values("Vary"), ","), "Authorization"); n != 1 {
+		t.Fatalf("Vary %q names Authorization %d times", rec.Header().Values("Vary"), n)
+	}
 	// Twice: anonymous, told to drop the token.
 	rec = call([]string{"Bearer " + tok, "Bearer x"}, get("k"))
 	if v, ok := rec.Header()["Session-Token"]; rec.Body.String() != "-" || !ok || v[0] != "" {

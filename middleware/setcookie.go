@@ -94,14 +94,15 @@ func isLoopbackHost(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// addVary adds "Cookie" to the Vary header unless it is already listed.
-func addVary(h http.Header) {
+// addVary adds name (a request header) to the Vary header unless it is
+// already listed, or Vary is "*".
+func addVary(h http.Header, name string) {
 	for _, v := range h["Vary"] { // canonical already: no lookup through CanonicalMIMEHeaderKey
 		for f := range strings.SplitSeq(v, ",") {
-			if f = strings.TrimSpace(f); f == "*" || strings.EqualFold(f, "Cookie") {
+			if f = strings.TrimSpace(f); f == "*" || strings.EqualFold(f, name) {
 				return
 			}
 		}
 	}
-	h["Vary"] = append(h["Vary"], "Cookie")
+	h["Vary"] = append(h["Vary"], name)
 }

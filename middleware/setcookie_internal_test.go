@@ -18,7 +18,7 @@ func TestAddVary(t *testing.T) {
 		if c.before != nil {
 			h["Vary"] = slices.Clone(c.before)
 		}
-		addVary(h)
+		addVary(h, "Cookie")
 		if !slices.Equal(h["Vary"], c.after) {
 			t.Errorf("Vary %q → %q, want %q", c.before, h["Vary"], c.after)
 		}
