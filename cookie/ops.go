@@ -123,6 +123,9 @@ func (s *Store) open(ctx context.Context, tok string, now time.Time, checkRevoke
 	// entries, which last the store's absolute timeout, always outlive the
 	// tokens they match.
 	metadata, remembered := openRemembered(o.Metadata)
+	// A store without remember-me reads a remembered token as an ordinary
+	// one: held to its own timeouts, and saved as ordinary from now on.
+	remembered = remembered && s.rememberAbs > 0
 	abs, idle := s.lifetimes(remembered)
 	o.Expires = min(o.Expires, o.Created+abs)
 	o.IdleDeadline = min(o.IdleDeadline, o.Issued+idle)
@@ -202,9 +205,6 @@ func (s *Store) Save(ctx context.Context, r *Record) (string, error) {
 	payload, err := r.payload()
 	if err != nil {
 		return "", err
-	}
-	if r.remembered && s.rememberAbs == 0 {
-		return "", errNoRemember
 	}
 	metadata, err := sealMetadata(r)
 	if err != nil {

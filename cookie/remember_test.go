@@ -78,6 +78,14 @@ func TestRememberMe(t *testing.T) {
 	if _, err := other.Read(ctx, tok); !errors.Is(err, cookie.ErrExpired) {
 		t.Fatalf("a store without remember-me read a remembered token: %v", err)
 	}
+	// With a lifetime that still covers it, that store reads it as an
+	// ordinary session and saves it as one.
+	longer := newStore(t, cookie.Options{Keys: ring, Revocations: revs, AbsoluteTimeout: time.Hour, IdleTimeout: time.Hour})
+	if r, err := longer.Read(ctx, tok); err != nil || r.Remembered() {
+		t.Fatalf("a store without remember-me: %v, remembered %v", err, r != nil && r.Remembered())
+	} else if tok2, err := longer.Save(ctx, r); err != nil || mustRead(t, longer, tok2).Remembered() {
+		t.Fatalf("saving it: %v", err)
+	}
 	if _, err := other.Create(ctx, cookie.CreateOptions{Subject: "ann", Remember: true}); !errors.Is(err, cookie.ErrBadRecord) {
 		t.Fatalf("remember without RememberTimeout: %v", err)
 	}
