@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -43,7 +44,7 @@ func (d *firefoxDriver) open(t *testing.T, step, u string) {
 
 func (d *firefoxDriver) text(t *testing.T, step, id string) string {
 	t.Helper()
-	return d.b.Eval(t, d.tab, step, "document.getElementById("+jsString(id)+").textContent")
+	return d.b.Eval(t, d.tab, step, "document.getElementById("+strconv.Quote(id)+").textContent")
 }
 
 func (d *firefoxDriver) submit(t *testing.T, step, button string) {
@@ -89,10 +90,4 @@ func (d *firefoxDriver) close(t *testing.T) {
 	if err := d.b.Send(ctx, "browser.close", map[string]any{}, nil); err != nil {
 		t.Logf("closing firefox: %v", err)
 	}
-}
-
-// jsString quotes s as a JavaScript string literal (the IDs here are plain
-// ASCII, so a JSON string is one).
-func jsString(s string) string {
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
 }

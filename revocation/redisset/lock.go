@@ -32,10 +32,8 @@ func lockOutbox(f *os.File, path string) error {
 	if errors.Is(err, safefile.ErrWouldBlock) {
 		return fmt.Errorf("%w: outbox %s is in use by another Set (in this process or another); give each node its own", revocation.ErrLocked, path)
 	}
-	if errors.Is(err, safefile.ErrUnsupported) {
-		return fmt.Errorf("%w: %s: an outbox needs a unix system (or use NoOutbox)", ErrOutbox, path)
-	}
 	if err != nil {
+		// (Without file locks, openOutboxFile has refused already.)
 		return fmt.Errorf("%w: %w", ErrOutbox, err)
 	}
 	return nil
