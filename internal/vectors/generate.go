@@ -212,6 +212,9 @@ func (s *spec) build() *Vector {
 			}
 		}
 	}
+	if s.body != nil && s.expect == ExpectSuccess && comp != 0 && len(body) >= len(s.payload) {
+		panic(s.name + ": the hand-built body is not shorter than its payload; the vector would not be canonical")
+	}
 	pt = append(pt, body...)
 	if s.padTo > 0 {
 		n := (len(pt)/s.padTo + 1) * s.padTo
@@ -275,7 +278,7 @@ func specs() []*spec {
 	}
 	sid := func(name string) (id [16]byte) { copy(id[:], derive("session "+name, 16)); return id }
 	alice := claims{subject: "alice@example.com"}
-	return []*spec{
+	return append([]*spec{
 		// Success.
 		{name: "success-empty", expect: ExpectSuccess, comment: "an empty session: no subject, no metadata, no payload (102 characters with these times; the shortest possible token is 91, §8)"},
 		{name: "success-plain", expect: ExpectSuccess, comment: "a small JSON session stored uncompressed", serializer: 1, payload: small},
@@ -418,7 +421,7 @@ func specs() []*spec {
 		{name: "too-large-payload", expect: ExpectTooLarge, reason: "payload too large", comment: "uncompressed payload over the 1024-byte cap", payload: large, serializer: 1, maxBody: 1024},
 		{name: "too-large-zstd-bomb", expect: ExpectTooLarge, reason: "payload too large", comment: "a Zstandard frame declaring 1 MiB: refused from its header, never decoded", payload: bomb, compression: "zstd"},
 		{name: "too-large-s2-bomb", expect: ExpectTooLarge, reason: "payload too large", comment: "an S2 block declaring 1 MiB: refused from its length prefix", payload: bomb, compression: "s2"},
-	}
+	}, hardeningSpecs()...)
 }
 
 func manyMeta(n int) map[string]string {
