@@ -40,8 +40,9 @@ Options:
     --samples DIR|FILE   the samples (required)
     -o, --output DICT    the dictionary file to create (required)
     --id N               the dictionary ID, carried in every token compressed
-                         with it: 32768 to 4294967295 (default 32768); lower IDs
-                         are reserved for crumb's built-in dictionaries
+                         with it: 32768 to 2147483647 (default 32768); lower IDs
+                         are reserved for crumb's built-in dictionaries, higher
+                         ones by the Zstandard format (RFC 8878)
     --size BYTES         the content size to aim for, 256 to 65536 (default
                          16384)
     --json               print {"dictionary", "id", "content", "samples",
@@ -84,8 +85,8 @@ func runDictTrain(c *cli, args []string) error {
 	if err := required("samples", *samplesPath, "output", out); err != nil {
 		return err
 	}
-	if *id < uint64(codec.FirstCustomDictionaryID) || *id > math.MaxUint32 {
-		return usageErrorf("", "--id must be from %d to %d: lower IDs are reserved for crumb's built-in dictionaries", codec.FirstCustomDictionaryID, uint32(math.MaxUint32))
+	if *id < uint64(codec.FirstCustomDictionaryID) || *id > math.MaxInt32 {
+		return usageErrorf("", "--id must be from %d to %d: lower IDs are reserved for crumb's built-in dictionaries, higher ones by the Zstandard format (RFC 8878)", codec.FirstCustomDictionaryID, math.MaxInt32)
 	}
 	if *size < 256 || *size > codec.MaxDictionaryContent {
 		return usageErrorf("", "--size must be from 256 to %d bytes", codec.MaxDictionaryContent)

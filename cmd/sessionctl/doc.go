@@ -493,8 +493,9 @@
 //	    --samples DIR|FILE   the samples (required)
 //	    -o, --output DICT    the dictionary file to create (required)
 //	    --id N               the dictionary ID, carried in every token compressed
-//	                         with it: 32768 to 4294967295 (default 32768); lower IDs
-//	                         are reserved for crumb's built-in dictionaries
+//	                         with it: 32768 to 2147483647 (default 32768); lower IDs
+//	                         are reserved for crumb's built-in dictionaries, higher
+//	                         ones by the Zstandard format (RFC 8878)
 //	    --size BYTES         the content size to aim for, 256 to 65536 (default
 //	                         16384)
 //	    --json               print {"dictionary", "id", "content", "samples",

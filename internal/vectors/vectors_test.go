@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 
 	"github.com/crumbhq/crumb/codec"
@@ -59,15 +60,21 @@ func TestParseRoundTrip(t *testing.T) {
 func TestParseIsStrict(t *testing.T) {
 	good := vectors.Generate()["success-plain.txt"]
 	bad := map[string][]byte{
-		"unknown header":      bytes.Replace(good, []byte("skew:"), []byte("skew: 60\ncolor: blue\nx:"), 1),
-		"unknown expect":      bytes.Replace(good, []byte("expect: success"), []byte("expect: maybe"), 1),
-		"repeated header":     bytes.Replace(good, []byte("skew: 60"), []byte("skew: 60\nskew: 60"), 1),
-		"missing payload":     bytes.Replace(good, []byte("\npayload:"), []byte("\ncomment:"), 1),
-		"no blank line":       bytes.Replace(good, []byte("\n\n"), []byte("\n"), 1),
-		"bad key":             bytes.Replace(good, []byte("key: 11111111 primary "), []byte("key: 1111111 primary "), 1),
-		"bad number":          bytes.Replace(good, []byte("now: "), []byte("now: x"), 1),
-		"no final newline":    good[:len(good)-1],
-		"header without ': '": bytes.Replace(good, []byte("skew: 60"), []byte("skew=60"), 1),
+		"unknown header":        bytes.Replace(good, []byte("skew:"), []byte("skew: 60\ncolor: blue\nx:"), 1),
+		"unknown expect":        bytes.Replace(good, []byte("expect: success"), []byte("expect: maybe"), 1),
+		"repeated header":       bytes.Replace(good, []byte("skew: 60"), []byte("skew: 60\nskew: 60"), 1),
+		"missing payload":       bytes.Replace(good, []byte("\npayload:"), []byte("\ncomment:"), 1),
+		"no blank line":         bytes.Replace(good, []byte("\n\n"), []byte("\n"), 1),
+		"bad key":               bytes.Replace(good, []byte("key: 11111111 primary "), []byte("key: 1111111 primary "), 1),
+		"bad number":            bytes.Replace(good, []byte("now: "), []byte("now: x"), 1),
+		"no final newline":      good[:len(good)-1],
+		"header without ': '":   bytes.Replace(good, []byte("skew: 60"), []byte("skew=60"), 1),
+		"no purpose":            bytes.Replace(good, []byte("purpose: session\n"), nil, 1),
+		"both purposes":         bytes.Replace(good, []byte("purpose: session\n"), []byte("purpose: session\npurpose hex: 73657373696f6e00\n"), 1),
+		"text in purpose hex":   bytes.Replace(good, []byte("purpose: session\n"), []byte("purpose hex: 73657373696f6e\n"), 1),
+		"upper-case hex":        bytes.Replace(good, []byte("purpose: session\n"), []byte("purpose hex: 73657373696F6E00\n"), 1),
+		"control in purpose":    bytes.Replace(good, []byte("purpose: session\n"), []byte("purpose: ses\tsion\n"), 1),
+		"empty revoked subject": bytes.Replace(good, []byte("skew: 60\n"), []byte("skew: 60\nrevoked subject: 1767225000 \n"), 1),
 	}
 	for name, data := range bad {
 		if _, err := vectors.Parse("x", data); err == nil {
@@ -135,5 +142,23 @@ func TestS2Blocks(t *testing.T) {
 	}
 	if checked < 10 {
 		t.Errorf("only %d S2 vectors checked", checked)
+	}
+}
+
+// TestSpecNamesVectors: every vector SPEC.md names exists, so the text never
+// points at a vector that was renamed or never written.
+func TestSpecNamesVectors(t *testing.T) {
+	spec, err := os.ReadFile("../../SPEC.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := regexp.MustCompile("`((?:success|invalid|expired|revoked|too-large)-[a-z0-9-]+)`").FindAllSubmatch(spec, -1)
+	if len(names) < 40 {
+		t.Fatalf("SPEC.md names only %d vectors", len(names))
+	}
+	for _, m := range names {
+		if _, err := os.Stat(filepath.Join(dir, string(m[1])+".txt")); err != nil {
+			t.Errorf("SPEC.md names vector %s: %v", m[1], err)
+		}
 	}
 }
