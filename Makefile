@@ -5,10 +5,10 @@ PKGS := ./...
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 
-.PHONY: test deps fmt-check vet race allocs generate fuzz bench
+.PHONY: test deps fmt-check vet race allocs bench-module generate fuzz bench
 
-## test: install what the tests need, then gofmt check, vet, race tests, allocation checks.
-test: deps fmt-check vet race allocs
+## test: install what the tests need, then gofmt check, vet, race tests, allocation checks, and the bench module's tests.
+test: deps fmt-check vet race allocs bench-module
 
 ## deps: install missing test dependencies (Go toolchain check; system packages as they are needed).
 deps:
@@ -28,6 +28,12 @@ race:
 # allocation tests run once more without it.
 allocs:
 	CRUMB_REQUIRE_DEPS=1 $(GO) test -count=1 -run 'Allocations|Allocs' $(PKGS)
+
+# The bench module (peer comparison, load test) has its own go.mod, so ./...
+# above does not reach it: vet it and run its tests (short runs of every
+# benchmark case and of the load test, split mode included) here.
+bench-module:
+	cd bench && $(GO) vet ./... && CRUMB_REQUIRE_DEPS=1 $(GO) test -race -count=1 ./...
 
 ## generate: regenerate the test vectors (deterministic). The built-in dictionary is never regenerated.
 generate:
@@ -63,6 +69,7 @@ bench:
 	  $(GO) test -run '^$$' -benchmem -count 3 -benchtime 1x -bench 'Flood' ./revocation && \
 	  CRUMB_REQUIRE_DEPS=1 $(BENCH) -bench 'Check|RevokeSession|Registry' ./revocation/redisset && \
 	  (cd bench && $(BENCH) -bench . ./...) && \
-	  (cd bench && LOADTEST_DURATION=$(LOADTEST_DURATION) $(GO) run ./cmd/loadtest -rounds $(LOADROUNDS)); } | tee bench.txt
+	  (cd bench && LOADTEST_DURATION=$(LOADTEST_DURATION) $(GO) run ./cmd/loadtest -rounds $(LOADROUNDS)) && \
+	  (cd bench && LOADTEST_DURATION=$(LOADTEST_DURATION) $(GO) run ./cmd/loadtest -rounds $(LOADROUNDS) -split); } | tee bench.txt
 	$(GO) run ./internal/cmd/benchreport -command "make bench (BENCHCOUNT=$(BENCHCOUNT) LOADROUNDS=$(LOADROUNDS) LOADTEST_DURATION=$(LOADTEST_DURATION))" < bench.txt > BENCHMARKS.md.tmp
 	mv BENCHMARKS.md.tmp BENCHMARKS.md

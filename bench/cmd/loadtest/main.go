@@ -25,6 +25,13 @@
 // by those of "none" in the same round. Client and server share the
 // machine's CPUs, as they would not in production: the ratios, not the
 // absolute numbers, are the result.
+//
+// With -split, the server and the load generator are two processes with
+// GOMAXPROCS=1 each, pinned by taskset to CPUs 0 and 1, and the generator
+// is a minimal keep-alive HTTP/1.1 client; its lines are
+// BenchmarkLoadSplit/<case>-1. There the generator no longer competes with
+// the server for CPU time, so the ratios show the server's own cost. The
+// -serve and -drive flags are split mode's two halves.
 package main
 
 import (
@@ -59,7 +66,16 @@ func main() {
 	rounds := flag.Int("rounds", 1, "rounds over all cases (each round measures every case once)")
 	shape := flag.String("shape", "medium", "payload: small, medium or large")
 	only := flag.String("cases", "", "comma-separated cases to run (default all)")
+	split := flag.Bool("split", false, "server and load generator as two processes pinned to CPUs 0 and 1")
+	conns := flag.Int("conns", 8, "with -split: the generator's connections")
+	serve := flag.String("serve", "", "(split mode) serve this case and print its address")
+	driveAddr := flag.String("drive", "", "(split mode) drive the server at this address")
 	flag.Parse()
+
+	if *driveAddr != "" {
+		driveMain(*driveAddr, *conns, *warmup, *duration)
+		return
+	}
 
 	var value map[string]any
 	for _, s := range bench.Shapes() {
@@ -74,16 +90,44 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	if *serve != "" {
+		for _, c := range cases {
+			if c.name == *serve {
+				if err := serveOne(c); err != nil {
+					log.Fatal(err)
+				}
+				return
+			}
+		}
+		log.Fatalf("loadtest: unknown case %q", *serve)
+	}
 	if *only != "" {
 		want := strings.Split(*only, ",")
 		cases = slices.DeleteFunc(cases, func(c testCase) bool { return c.name != "none" && !slices.Contains(want, c.name) })
 	}
+	name, procs := "Load", runtime.GOMAXPROCS(0)
+	if *split {
+		if why := canSplit(); why != "" {
+			log.Fatalf("loadtest: -split: %s", why)
+		}
+		name, procs = "LoadSplit", 1
+	}
 	fmt.Printf("goos: %s\ngoarch: %s\npkg: github.com/crumbhq/crumb/bench/cmd/loadtest\n", runtime.GOOS, runtime.GOARCH)
-	fmt.Printf("# loadtest: shape=%s workers=%d duration=%s warmup=%s rounds=%d\n", *shape, *workers, *duration, *warmup, *rounds)
+	if *split {
+		fmt.Printf("# loadtest: split: server on CPU %d, generator on CPU %d, GOMAXPROCS=1 each; shape=%s conns=%d duration=%s warmup=%s rounds=%d\n", serverCPU, generatorCPU, *shape, *conns, *duration, *warmup, *rounds)
+	} else {
+		fmt.Printf("# loadtest: shape=%s workers=%d duration=%s warmup=%s rounds=%d\n", *shape, *workers, *duration, *warmup, *rounds)
+	}
 	for range *rounds {
 		var base result
 		for _, c := range cases {
-			r, err := run(c, *workers, *warmup, *duration)
+			var r result
+			var err error
+			if *split {
+				r, err = runSplit(c.name, *shape, *conns, *warmup, *duration)
+			} else {
+				r, err = run(c, *workers, *warmup, *duration)
+			}
 			if err != nil {
 				log.Fatalf("loadtest: %s: %v", c.name, err)
 			}
@@ -94,8 +138,8 @@ func main() {
 			if base.rps > 0 {
 				relRPS, relP99 = r.rps/base.rps, float64(r.p99)/float64(base.p99)
 			}
-			fmt.Printf("BenchmarkLoad/%s-%d\t%d\t%.0f ns/op\t%.0f req/s\t%.1f p99-µs\t%.3f rel-req/s\t%.3f rel-p99\n",
-				c.name, runtime.GOMAXPROCS(0), r.n, float64(*duration)/float64(r.n), r.rps, float64(r.p99)/1e3, relRPS, relP99)
+			fmt.Printf("Benchmark%s/%s-%d\t%d\t%.0f ns/op\t%.0f req/s\t%.1f p99-µs\t%.3f rel-req/s\t%.3f rel-p99\n",
+				name, c.name, procs, r.n, float64(*duration)/float64(r.n), r.rps, float64(r.p99)/1e3, relRPS, relP99)
 		}
 	}
 }
