@@ -213,9 +213,9 @@ func django(g *gen, i int) map[string]any {
 // serializer and Devise/Warden's keys.
 func railsDevise(g *gen, i int) map[string]any {
 	s := map[string]any{
-		"session_id":            g.hex(32),
-		"_csrf_token":           g.b64(32),
-		"warden.user.user.key":  []any{[]any{g.n(1, 900000)}, "$2a$12$" + g.chars(bcrypt, 22)},
+		"session_id":               g.hex(32),
+		"_csrf_token":              g.b64(32),
+		"warden.user.user.key":     []any{[]any{g.n(1, 900000)}, "$2a$12$" + g.chars(bcrypt, 22)},
 		"warden.user.user.session": map[string]any{"last_request_at": g.unix()},
 	}
 	if i%3 != 1 {
@@ -289,8 +289,8 @@ func passport(g *gen, i int) map[string]any {
 		prov := pick(g, []string{"github", "google", "twitter", "gitlab"})
 		s["passport"] = map[string]any{"user": map[string]any{
 			"provider": prov, "id": g.chars(digits, g.n(7, 21)), "displayName": p.given + " " + p.family, "username": strings.Split(p.email, "@")[0],
-			"emails": []any{map[string]any{"value": p.email, "verified": true}},
-			"photos": []any{map[string]any{"value": "https://avatars.example.com/u/" + g.chars(digits, 8) + "?v=4"}},
+			"emails":     []any{map[string]any{"value": p.email, "verified": true}},
+			"photos":     []any{map[string]any{"value": "https://avatars.example.com/u/" + g.chars(digits, 8) + "?v=4"}},
 			"profileUrl": "https://" + prov + ".example.com/" + strings.Split(p.email, "@")[0],
 		}}
 	}

@@ -7,7 +7,9 @@ import (
 
 // --- OIDC ------------------------------------------------------------------
 
-func rs256(kid string) map[string]any { return map[string]any{"alg": "RS256", "kid": kid, "typ": "JWT"} }
+func rs256(kid string) map[string]any {
+	return map[string]any{"alg": "RS256", "kid": kid, "typ": "JWT"}
+}
 
 func oidcGoogle(g *gen, i int) map[string]any {
 	p := g.person()
