@@ -315,6 +315,7 @@ func main() {
 	}
 	registrySection(p, get, ns)
 	peers(p, get, ns, shapes)
+	corpusSection(p, res)
 }
 
 // registrySection writes the costs of the session registry (issue 13):
@@ -456,6 +457,43 @@ func peers(p func(string, ...any), get func(string, string) float64, ns func(flo
 	for _, c := range loadCases {
 		n := "LoadSplit/" + c.name
 		p("| %s | %.0f | %.0f%% | %.2f ms | %.2f× |", c.what, get(n, "req/s"), 100*get(n, "rel-req/s"), get(n, "p99-µs")/1000, get(n, "rel-p99"))
+	}
+}
+
+// corpusSection writes the cookie sizes on the varied corpus (issue 17,
+// item 5) from the bench module's BenchmarkCorpusSize, when the input has
+// them: per category, then all sessions.
+func corpusSection(p func(string, ...any), res map[string]result) {
+	var cats []string
+	for name := range res {
+		if c, ok := strings.CutPrefix(name, "CorpusSize/"); ok && c != "all" {
+			cats = append(cats, c)
+		}
+	}
+	if _, ok := res["CorpusSize/all"]; !ok {
+		return
+	}
+	sort.Strings(cats)
+	p("")
+	p("## Cookie size on the varied corpus (module bench/)")
+	p("")
+	p("`bench/corpus_test.go`, `BenchmarkCorpusSize`: the cookie value of each session of `testdata/corpus/varied-v1.jsonl` (252 hand-written")
+	p("sessions in 14 real-world shapes that `internal/sessiongen`, the built-in dictionary's corpus, did not generate; see")
+	p("`testdata/corpus/README.md`), created from the same `map[string]any` by crumb with the default codec (S2 under 2 KiB, Zstandard above,")
+	p("dictionary 1) and without compression, and by gorilla/securecookie with gob and with JSON. Medians per category; crumb / gob is the")
+	p("median of the per-session ratios; the last column counts values too long for one cookie (over 4096 bytes with `session=`). gob's")
+	p("length moves by a few characters with Go's random map order (the median of 15 encodings is used).")
+	p("")
+	p("| category | sessions | JSON bytes | crumb | crumb uncompressed | gorilla gob | gorilla JSON | crumb / gob | over 4 KB: crumb / gob |")
+	p("|---|---|---|---|---|---|---|---|---|")
+	for _, c := range append(cats, "all") {
+		r := res["CorpusSize/"+c]
+		name := c
+		if c == "all" {
+			name = "**all**"
+		}
+		p("| %s | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f%% | %.0f / %.0f |", name, r["sessions"], r["json-bytes"], r["crumb-chars"], r["off-chars"],
+			r["gob-chars"], r["gjson-chars"], r["crumb/gob-%"], r["crumb-over-4k"], r["gob-over-4k"])
 	}
 }
 

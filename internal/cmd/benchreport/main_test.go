@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -54,5 +55,28 @@ func TestParseWithoutCPUSuffix(t *testing.T) {
 		if got := res[name]["ns/op"]; got != want {
 			t.Errorf("%s: %v, want %v (%v)", name, got, want, res)
 		}
+	}
+}
+
+func TestCorpusSection(t *testing.T) {
+	var b strings.Builder
+	p := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
+	corpusSection(p, map[string]result{})
+	if b.Len() != 0 {
+		t.Errorf("section written without CorpusSize results: %q", b.String())
+	}
+	res, _, err := parse(strings.NewReader("BenchmarkCorpusSize/cart-2 1 9 ns/op 826.0 crumb-chars 37.40 crumb/gob-% 2248 gob-chars 18.00 sessions\n" +
+		"BenchmarkCorpusSize/all-2 1 9 ns/op 775.0 crumb-chars 44.88 crumb/gob-% 1960 gob-chars 252.0 sessions\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	corpusSection(p, res)
+	for _, want := range []string{"| cart | 18 | 0 | 826 | 0 | 2248 | 0 | 37% |", "| **all** | 252 | 0 | 775 | 0 | 1960 | 0 | 45% |"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("missing %q in\n%s", want, b.String())
+		}
+	}
+	if strings.Index(b.String(), "| cart") > strings.Index(b.String(), "| **all**") {
+		t.Error("all is not last")
 	}
 }
