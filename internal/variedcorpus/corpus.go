@@ -19,8 +19,9 @@
 // are invented, domains are example domains (provider issuer formats are the
 // providers' public ones with invented tenants).
 //
-// Split: within each category, every third session (index 2, 5, 8, …) is
-// held out; the rest is the training part.
+// Split: within each category, 6 of the 18 sessions, drawn by a seeded
+// shuffle independent of the templates, are held out ("split":"heldout");
+// the other 12 are the training part.
 package variedcorpus
 
 import (
