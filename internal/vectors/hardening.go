@@ -32,6 +32,7 @@ func hardeningSpecs() []*spec {
 		rep(4, 0).rep(5, 1).rep(6, 2).rep(7, 3).rep(8, 4).rep(8, 5).rep(263, 5).rep(260, 6).rep(1000, 6).
 		copy2(700, 64).copy4(1500, 64)
 	longRepeat := newS2Block(nil).lit([]byte("abcd"), 0).copy1(4, 4).rep(65543, 7)
+	offset256 := newS2Block(nil).lit(digits[:300], 2).copy1(256, 11).rep(20, 5) // tag bits 5-7 set, offset byte 0
 	at64K := newS2Block(content).lit([]byte("abcd"), 0).copy1(4, 4).rep(65527, 6).copy4(65535+100, 8)
 
 	// S2 blocks, invalid.
@@ -58,6 +59,8 @@ func hardeningSpecs() []*spec {
 			compression: "s2", dict: 1, payload: raw(toEnd), body: toEnd.body(1)},
 		{name: "success-s2-elements", expect: ExpectSuccess, comment: "S2 without a dictionary: literals with 1 to 4 length bytes (some longer than needed), copies with 1-, 2- and 4-byte offsets (overlapping ones too), repeats with every length code from 0 to 6",
 			compression: "s2", payload: raw(elements), body: elements.body(0)},
+		{name: "success-s2-copy-offset-256", expect: ExpectSuccess, comment: "S2 without a dictionary: a copy with a 1-byte offset of 256 (tag bits 5-7 = 1, offset byte 0), which is a copy, not a repeat; then a repeat of that offset",
+			compression: "s2", payload: raw(offset256), body: offset256.body(0)},
 		{name: "success-s2-repeat-length-7", expect: ExpectSuccess, comment: "S2 without a dictionary: a repeat with length code 7 (65,540 plus a 3-byte length): 65,543 bytes",
 			compression: "s2", payload: raw(longRepeat), body: longRepeat.body(0), maxBody: bigCap},
 		{name: "success-s2-dictionary-at-65535", expect: ExpectSuccess, comment: "S2, dictionary 1: a copy from the dictionary after 65,535 bytes of output, the last position where one is allowed",
@@ -89,9 +92,11 @@ func hardeningSpecs() []*spec {
 		{name: "invalid-zstd-checksum-wrong", expect: ExpectInvalid, reason: "claims", comment: "a Zstandard frame whose content checksum is wrong", serializer: 1, compression: "zstd", body: badCRC},
 		{name: "invalid-zstd-reserved-bit", expect: ExpectInvalid, reason: "claims", comment: "a Zstandard frame header with its reserved bit (bit 3 of the descriptor) set", serializer: 1, compression: "zstd", body: reservedBit},
 		{name: "invalid-zstd-reserved-block-type", expect: ExpectInvalid, reason: "claims", comment: "a Zstandard block of the reserved type 3", serializer: 1, compression: "zstd",
-			body: zstdFrame(64, []byte{byte(16<<3 | 3<<1 | 1), 0, 0}, []byte(strings.Repeat("x", 16)))},
+			body: zstdFrame(64, zstdBlockHeader(16, 3), []byte(strings.Repeat("x", 16)))},
+		{name: "too-large-zstd-block-over-maximum", expect: ExpectTooLarge, reason: "payload too large", comment: "a Zstandard frame declaring 2,000 bytes (over the 1,024-byte cap) whose one raw block holds 2,100, more than Block_Maximum_Size: the block size is checked when decoding, after the cap",
+			compression: "zstd", maxBody: 1024, body: zstdFrame(2000, zstdBlockHeader(2100, 0), []byte(strings.Repeat("x", 2100)))},
 		{name: "too-large-zstd-content-size-over-max-value", expect: ExpectTooLarge, reason: "payload too large", comment: "a Zstandard frame declaring 2^53 bytes in an 8-byte Frame_Content_Size: over the cap", compression: "zstd",
-			body: zstdFrame(1<<53, []byte{byte(1<<3 | 0<<1 | 1), 0, 0}, []byte("x"))},
+			body: zstdFrame(1<<53, zstdBlockHeader(1, 0), []byte("x"))},
 
 		{name: "success-max-value", expect: ExpectSuccess, comment: "an absolute expiry of exactly MAX_VALUE (2^53 - 1)", serializer: 1, payload: small,
 			c: claims{created: genCreated, issued: genIssued, lifetime: 1<<53 - 1 - genCreated, idle: genIdle}},
@@ -118,4 +123,11 @@ func zstdFrame(contentSize uint64, blockHeader, block []byte) []byte {
 	f := []byte{0, 0x28, 0xb5, 0x2f, 0xfd, 0xe0} // dictionary ID 0; magic; FHD: 8-byte FCS, single segment
 	f = binary.LittleEndian.AppendUint64(f, contentSize)
 	return append(append(f, blockHeader...), block...)
+}
+
+// zstdBlockHeader returns the 3-byte header of a last block (RFC 8878
+// §3.1.1.2): Last_Block set, the Block_Type, the Block_Size.
+func zstdBlockHeader(size, blockType int) []byte {
+	h := size<<3 | blockType<<1 | 1
+	return []byte{byte(h), byte(h >> 8), byte(h >> 16)}
 }
