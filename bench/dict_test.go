@@ -302,3 +302,60 @@ func TestLeaveOneCategoryOut(t *testing.T) {
 		fmt.Print(b.String())
 	}
 }
+
+// BenchmarkCandidateDictionary puts the candidate's verdict into `make
+// bench`'s output, so BENCHMARKS.md carries it: on the varied corpus's
+// held-out part, the median cookie characters (default codec) and the
+// median per-session ratio to gorilla gob, with dictionary 1 and with the
+// candidate, and on fresh sessiongen sessions of the large shape the median
+// body bytes with each. The sizes are deterministic; the time per op is
+// that of one whole measurement.
+func BenchmarkCandidateDictionary(b *testing.B) {
+	cand, err := os.ReadFile(CandidatePath)
+	if err != nil {
+		b.Fatal(err)
+	}
+	held := variedcorpus.Filter(loadVaried(b), variedcorpus.HeldOut)
+	ps := payloads(b, held)
+	sz, err := NewSizer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sz.Close()
+	sizes, err := sz.MeasureAll(held)
+	if err != nil {
+		b.Fatal(err)
+	}
+	d1, dc := newBodyEncoder(b, codec.DefaultDictionary().Bytes()), newBodyEncoder(b, cand)
+	var large [][]byte
+	for i, p := range sessiongen.Corpus(99, 128) {
+		if i%4 == 3 {
+			large = append(large, p)
+		}
+	}
+	var m map[string]float64
+	for b.Loop() {
+		m = map[string]float64{}
+		for _, d := range []struct {
+			name string
+			e    *bodyEncoder
+		}{{"dict1", d1}, {"candidate", dc}} {
+			chars, ratio := make([]float64, len(ps)), make([]float64, len(ps))
+			for i, p := range ps {
+				overhead := sizes[i].Crumb*6/8 - d1.body(codec.None, p)
+				n := base64.RawURLEncoding.EncodedLen(overhead + d.e.body(codec.None, p))
+				chars[i], ratio[i] = float64(n), 100*float64(n)/float64(sizes[i].Gob)
+			}
+			bodies := make([]float64, len(large))
+			for i, p := range large {
+				bodies[i] = float64(d.e.body(codec.None, p))
+			}
+			m[d.name+"-chars"] = variedcorpus.Median(chars)
+			m[d.name+"/gob-%"] = variedcorpus.Median(ratio)
+			m[d.name+"-large-body"] = variedcorpus.Median(bodies)
+		}
+	}
+	for k, v := range m {
+		b.ReportMetric(v, k)
+	}
+}
