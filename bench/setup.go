@@ -67,6 +67,19 @@ func TrainDictionary() (*codec.Dictionary, error) {
 // NewStore returns a crumb store with a fresh key and the default codec, or
 // a codec compressing with d when d is not nil.
 func NewStore(d *codec.Dictionary) (*cookie.Store, error) {
+	if d == nil {
+		return newStoreWithCodec(nil)
+	}
+	c, err := codec.New(codec.Options{Dictionary: d})
+	if err != nil {
+		return nil, fmt.Errorf("codec: %w", err)
+	}
+	return newStoreWithCodec(c)
+}
+
+// newStoreWithCodec returns a crumb store with a fresh key and codec c (nil
+// for the default).
+func newStoreWithCodec(c *codec.Codec) (*cookie.Store, error) {
 	k, err := keyring.NewKey(keyring.StatePrimary)
 	if err != nil {
 		return nil, err
@@ -75,13 +88,5 @@ func NewStore(d *codec.Dictionary) (*cookie.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	o := cookie.Options{Keys: ring}
-	if d != nil {
-		c, err := codec.New(codec.Options{Dictionary: d})
-		if err != nil {
-			return nil, fmt.Errorf("codec: %w", err)
-		}
-		o.Codec = c
-	}
-	return cookie.New(o)
+	return cookie.New(cookie.Options{Keys: ring, Codec: c})
 }
