@@ -330,7 +330,7 @@ func (s *Session) commit() {
 	defer s.unlock()
 	m := s.m
 	h := s.w.Header()
-	addVary(h, "Cookie")
+	addVary(h, "Cookie", &s.vary)
 	if due {
 		_ = s.save()
 	}
@@ -439,7 +439,7 @@ func (s *Session) setLabels(labels map[string]string) {
 // Options.TokenHeader. Called by commit with the lock held.
 func (s *Session) commitHeader(h http.Header) {
 	m := s.m
-	addVary(h, m.tokenHeader)
+	addVary(h, m.tokenHeader, &s.vary)
 	switch {
 	case s.staged != nil:
 		h[m.respHeader] = []string{s.staged[0].value}

@@ -90,11 +90,29 @@ func (m *Manager) Store() *cookie.Store { return m.store }
 // ctxKey is the context key of the request's *Session.
 type ctxKey struct{}
 
-// exchange is one request's session and response writer, allocated
-// together.
+// exchange is one request's session, response writer and context,
+// allocated together.
 type exchange struct {
-	s Session
-	w writer
+	s   Session
+	w   writer
+	ctx sessionContext
+}
+
+// sessionContext is the request's context carrying its session: what
+// context.WithValue(parent, ctxKey{}, s) makes, without an allocation of its
+// own. Every other key, the deadline, Done and Err are the parent's.
+type sessionContext struct {
+	context.Context
+	s *Session
+}
+
+// Value returns the session for ctxKey{}, and the parent's value for any
+// other key.
+func (c *sessionContext) Value(key any) any {
+	if key == (ctxKey{}) {
+		return c.s
+	}
+	return c.Context.Value(key)
 }
 
 // Handler wraps next so that it finds the request's session with From.
@@ -110,7 +128,8 @@ func (m *Manager) Handler(next http.Handler) http.Handler {
 			return
 		}
 		x := &exchange{}
-		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, &x.s))
+		x.ctx = sessionContext{Context: r.Context(), s: &x.s}
+		r = r.WithContext(&x.ctx)
 		x.s.m, x.s.req, x.s.w, x.s.outer = m, r, w, outer
 		x.s.wire = m
 		if m.loopback != nil && isLoopbackHost(r.Host) {

@@ -44,8 +44,11 @@ type Session struct {
 	failed     error          // the last save failure, until a save succeeds
 	committed  bool           // the headers were written
 	lines      []string       // the Set-Cookie lines commit wrote
-	// cacheControl backs the Cache-Control value commit sets (noStore).
+	// cacheControl backs the Cache-Control value commit sets (noStore),
+	// and vary the Vary value when the response had none (addVary): no
+	// allocation for either.
 	cacheControl [1]string
+	vary         [1]string
 	// unavailable is the revocation set's failure when the request's
 	// cookie was authentic but could not be checked.
 	unavailable error

@@ -95,14 +95,23 @@ func isLoopbackHost(host string) bool {
 }
 
 // addVary adds name (a request header) to the Vary header unless it is
-// already listed, or Vary is "*".
-func addVary(h http.Header, name string) {
-	for _, v := range h["Vary"] { // canonical already: no lookup through CanonicalMIMEHeaderKey
+// already listed, or Vary is "*". When the response has no Vary yet, the
+// value goes into backing (the session's, so that the common case does not
+// allocate); a later append by the handler copies it, as for any slice
+// whose capacity is full.
+func addVary(h http.Header, name string, backing *[1]string) {
+	vary := h["Vary"]
+	if len(vary) == 0 {
+		backing[0] = name
+		h["Vary"] = backing[:]
+		return
+	}
+	for _, v := range vary { // canonical already: no lookup through CanonicalMIMEHeaderKey
 		for f := range strings.SplitSeq(v, ",") {
 			if f = strings.TrimSpace(f); f == "*" || strings.EqualFold(f, name) {
 				return
 			}
 		}
 	}
-	h["Vary"] = append(h["Vary"], name)
+	h["Vary"] = append(vary, name)
 }

@@ -18,10 +18,25 @@ func TestAddVary(t *testing.T) {
 		if c.before != nil {
 			h["Vary"] = slices.Clone(c.before)
 		}
-		addVary(h, "Cookie")
+		var backing [1]string
+		addVary(h, "Cookie", &backing)
 		if !slices.Equal(h["Vary"], c.after) {
 			t.Errorf("Vary %q → %q, want %q", c.before, h["Vary"], c.after)
 		}
+	}
+
+	// Without a Vary of its own, the response gets the backing array, and
+	// a handler appending to Vary afterwards does not write into it.
+	h := http.Header{}
+	var backing [1]string
+	addVary(h, "Cookie", &backing)
+	if &h["Vary"][0] != &backing[0] {
+		t.Error("the first Vary value does not use the backing array")
+	}
+	h.Add("Vary", "Origin")
+	addVary(h, "Authorization", &backing)
+	if want := []string{"Cookie", "Origin", "Authorization"}; !slices.Equal(h["Vary"], want) || backing[0] != "Cookie" {
+		t.Errorf("Vary %q (backing %q), want %q", h["Vary"], backing, want)
 	}
 }
 
