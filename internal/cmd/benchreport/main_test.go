@@ -80,3 +80,52 @@ func TestCorpusSection(t *testing.T) {
 		t.Error("all is not last")
 	}
 }
+
+// TestComposition: the issue 17 rows and tables read the names
+// BenchmarkComposition and BenchmarkCompositionOps write, and the ratios
+// are to the naive composition.
+func TestComposition(t *testing.T) {
+	var in strings.Builder
+	shapes := []string{"small", "medium", "large"}
+	for _, kind := range compositionKinds {
+		for _, s := range shapes {
+			for i, l := range compositionLibs {
+				// naive 1000 ns, crumb 1200, crumb-off 1400, gorilla-json 3000, gorilla-gob 5000.
+				ns := map[int]int{0: 1000, 1: 1200, 2: 1400, 3: 3000, 4: 5000}[i]
+				fmt.Fprintf(&in, "BenchmarkComposition/%s/%s/%s-2 10 %d ns/op %d chars 100 B/op 3 allocs/op\n", kind, s, l.name, ns, 100+i)
+			}
+		}
+	}
+	for _, s := range shapes {
+		for _, lib := range []string{"naive", "crumb", "crumb-off"} {
+			fmt.Fprintf(&in, "BenchmarkCompositionOps/%s/%s/create-2 10 500 ns/op 5 allocs/op\n", s, lib)
+			fmt.Fprintf(&in, "BenchmarkCompositionOps/%s/%s/read-2 10 700 ns/op 9 allocs/op\n", s, lib)
+		}
+	}
+	res, _, err := parse(strings.NewReader(in.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(name, unit string) float64 {
+		r, ok := res[name]
+		if !ok {
+			t.Fatalf("benchmark %s missing", name)
+		}
+		return r[unit]
+	}
+	var out strings.Builder
+	p := func(format string, a ...any) { fmt.Fprintf(&out, format+"\n", a...) }
+	verdict := func(ok bool) string { return map[bool]string{true: "met", false: "missed"}[ok] }
+	compositionTargets(p, get, verdict)
+	composition(p, get, func(v float64) string { return fmt.Sprintf("%.0f ns", v) }, shapes)
+	for _, want := range []string{
+		"typed small 1.20×, typed medium 1.20×, map small 1.20×, map medium 1.20× | met |",
+		"| small 2.50×, medium 2.50× | met |",
+		"| crumb, default codec | 1200 ns | 1.20× | 1200 ns | 1.20× | 1200 ns | 1.20× | 101 / 101 / 101 |",
+		"| small | 500 ns | 500 ns | 500 ns | 700 ns | 700 ns | 700 ns | 5 / 9 |",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
