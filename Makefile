@@ -47,6 +47,7 @@ fuzz:
 	$(FUZZ) '^FuzzClaims$$' ./internal/token
 	$(FUZZ) '^FuzzDecode$$' ./codec
 	$(FUZZ) '^FuzzRoundTrip$$' ./codec
+	$(FUZZ) '^FuzzS2Encode$$' ./codec
 	$(FUZZ) '^FuzzSplitObject$$' ./codec
 	$(FUZZ) '^FuzzAppendObjectKeys$$' ./codec
 	$(FUZZ) '^FuzzReadCookies$$' ./middleware

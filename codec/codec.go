@@ -232,13 +232,20 @@ func (c *Codec) Encode(dst, payload []byte) ([]byte, Format) {
 			id = c.write.id
 		}
 		dst = binary.AppendUvarint(dst, uint64(id))
-		switch alg {
-		case S2:
+		pays := true
+		switch {
+		case alg == S2 && c.write != nil && len(payload) <= s2OwnUpTo:
+			if out := appendS2Dict(dst, payload, c.write); out != nil {
+				dst = out
+			} else {
+				pays = false // the block would not be shorter than the payload
+			}
+		case alg == S2:
 			dst = c.appendS2(dst, payload)
-		case Zstd:
+		case alg == Zstd:
 			dst = c.zenc.EncodeAll(payload, dst)
 		}
-		if len(dst)-mark < len(payload) {
+		if pays && len(dst)-mark < len(payload) {
 			f.Compression = alg
 		} else {
 			dst = dst[:mark]

@@ -37,6 +37,8 @@ type Dictionary struct {
 	zstd    []byte // the Zstandard dictionary format (RFC 8878 §5)
 	content []byte
 	s2      *s2.Dict
+	// s2Table indexes content for crumb's own S2 encoder (s2encode.go).
+	s2Table *[1 << s2DictTableBits]uint16
 }
 
 //go:embed dictionaries/default-v1.zdict
@@ -100,7 +102,7 @@ func parseDictionary(b []byte) (*Dictionary, error) {
 	if s2d == nil {
 		return nil, fmt.Errorf("%w: content unusable for S2", ErrBadDictionary)
 	}
-	return &Dictionary{id: info.ID(), zstd: raw, content: info.Content(), s2: s2d}, nil
+	return &Dictionary{id: info.ID(), zstd: raw, content: info.Content(), s2: s2d, s2Table: s2DictTable(info.Content())}, nil
 }
 
 // TrainDictionary builds a dictionary with the given ID from sample payloads

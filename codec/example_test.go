@@ -20,7 +20,7 @@ func ExampleNew() {
 	back, err := c.Decode(nil, body, format)
 	fmt.Println(string(back) == string(payload), err)
 	// Output:
-	// s2 108 → 57 bytes
+	// s2 108 → 47 bytes
 	// true <nil>
 }
 
