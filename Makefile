@@ -63,6 +63,7 @@ LOADTEST_DURATION ?= 5s
 BENCH = $(GO) test -run '^$$' -benchmem -count $(BENCHCOUNT)
 bench:
 	{ $(BENCH) -bench 'Token|Floor|Gorilla' ./internal/token && \
+	  $(BENCH) -bench 'S2Dict' ./codec && \
 	  $(BENCH) -bench 'CreateRead|Read|Registry' ./cookie && \
 	  $(BENCH) -bench 'Local' ./registry && \
 	  $(BENCH) -bench 'Middleware' ./middleware && \
@@ -72,5 +73,11 @@ bench:
 	  (cd bench && $(BENCH) -bench . ./...) && \
 	  (cd bench && LOADTEST_DURATION=$(LOADTEST_DURATION) $(GO) run ./cmd/loadtest -rounds $(LOADROUNDS)) && \
 	  (cd bench && LOADTEST_DURATION=$(LOADTEST_DURATION) $(GO) run ./cmd/loadtest -rounds $(LOADROUNDS) -split); } | tee bench.txt
-	$(GO) run ./internal/cmd/benchreport -command "make bench (BENCHCOUNT=$(BENCHCOUNT) LOADROUNDS=$(LOADROUNDS) LOADTEST_DURATION=$(LOADTEST_DURATION))" < bench.txt > BENCHMARKS.md.tmp
+	cd bench && $(GO) test -run '^$$' -bench 'CompositionOps/small/crumb/create$$' -benchtime 3s -cpuprofile ../bench-create.pprof -o ../bench-create.test . > /dev/null
+	$(GO) tool pprof -top -nodecount 25 bench-create.test bench-create.pprof > bench-profile-create.txt
+	$(GO) test -run '^$$' -bench 'Middleware/crumb/read-unchanged$$' -benchtime 3s -cpuprofile bench-read.pprof -o bench-read.test ./middleware > /dev/null
+	$(GO) tool pprof -top -nodecount 25 bench-read.test bench-read.pprof > bench-profile-read.txt
+	$(GO) run ./internal/cmd/benchreport -command "make bench (BENCHCOUNT=$(BENCHCOUNT) LOADROUNDS=$(LOADROUNDS) LOADTEST_DURATION=$(LOADTEST_DURATION))" \
+	  -profiles "Store.Create of the ~150-byte typed session (bench module, CompositionOps/small/crumb/create)=bench-profile-create.txt,Middleware: a request reading an unchanged session (BenchmarkMiddleware/crumb/read-unchanged)=bench-profile-read.txt" \
+	  < bench.txt > BENCHMARKS.md.tmp
 	mv BENCHMARKS.md.tmp BENCHMARKS.md

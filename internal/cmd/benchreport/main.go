@@ -13,6 +13,7 @@ import (
 	"log"
 	"os"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -68,6 +69,7 @@ func parse(r io.Reader) (map[string]result, string, error) {
 
 func main() {
 	command := flag.String("command", "", "the command that produced the input, for the report")
+	profiles := flag.String("profiles", "", "comma-separated title=file pairs: `go tool pprof -top` outputs to include")
 	flag.Parse()
 	res, cpu, err := parse(os.Stdin)
 	if err != nil {
@@ -323,6 +325,48 @@ func main() {
 	peers(p, get, ns, shapes)
 	corpusSection(p, res)
 	composition(p, get, ns, shapes)
+	s2EncoderSection(p, get, ns, shapes)
+	if *profiles != "" {
+		if err := profilesSection(p, *profiles); err != nil {
+			log.Fatalf("benchreport: %v", err)
+		}
+	}
+}
+
+// profilesSection writes CPU profiles (`go tool pprof -top` output, the
+// table only) given as comma-separated title=file pairs.
+func profilesSection(p func(string, ...any), list string) error {
+	p("")
+	p("## Profiles")
+	p("")
+	p("CPU profiles taken by `make bench` after the benchmarks (`go test -cpuprofile`, then `go tool pprof -top`): where the time of")
+	p("the measured operation goes, flat and cumulative.")
+	for _, pair := range strings.Split(list, ",") {
+		title, file, ok := strings.Cut(pair, "=")
+		if !ok {
+			return fmt.Errorf("-profiles: %q is not title=file", pair)
+		}
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return err
+		}
+		lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+		start := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "Showing nodes") })
+		if start < 0 {
+			return fmt.Errorf("%s: no pprof -top table", file)
+		}
+		p("")
+		p("### %s", title)
+		p("")
+		p("```")
+		for _, l := range lines[start:] {
+			if !strings.HasPrefix(l, "Dropped ") {
+				p("%s", l)
+			}
+		}
+		p("```")
+	}
+	return nil
 }
 
 // compositionTargets writes the Targets rows of issue 17 measured by the
@@ -615,4 +659,22 @@ func isDigits(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// s2EncoderSection compares crumb's S2 encoder (codec/s2encode.go, used for
+// dictionary-compressed payloads up to 640 bytes) with klauspost's.
+func s2EncoderSection(p func(string, ...any), get func(string, string) float64, ns func(float64) string, shapes []string) {
+	p("")
+	p("## S2 encoder (codec)")
+	p("")
+	p("`BenchmarkS2Dict`: one S2 block with dictionary 1, crumb's encoder against klauspost/compress's, on the three sessiongen shapes.")
+	p("The codec uses crumb's for payloads up to 640 bytes, where klauspost's fixed cost (clearing a 64 KiB table per call) dominates,")
+	p("and klauspost's above, where its faster scan wins. klauspost's decoder reads both.")
+	p("")
+	p("| payload | crumb | klauspost | crumb block | klauspost block |")
+	p("|---|---|---|---|---|")
+	for _, s := range shapes {
+		p("| %s | %s | %s | %.0f bytes | %.0f bytes |", s, ns(get("S2Dict/crumb/"+s, "ns/op")), ns(get("S2Dict/klauspost/"+s, "ns/op")),
+			get("S2Dict/crumb/"+s, "block-bytes"), get("S2Dict/klauspost/"+s, "block-bytes"))
+	}
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -127,5 +129,33 @@ func TestComposition(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// TestProfilesSection keeps pprof's table and drops its preamble.
+func TestProfilesSection(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "p.txt")
+	top := "File: x.test\nBuild ID: 1\nType: cpu\nShowing nodes accounting for 1s, 100% of 1s total\nDropped 3 nodes (cum <= 0.01s)\n      flat  flat%   sum%        cum   cum%\n        1s   100%   100%         1s   100%  main.f\n"
+	if err := os.WriteFile(f, []byte(top), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	p := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
+	if err := profilesSection(p, "Store.Create="+f); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"### Store.Create", "Showing nodes accounting", "main.f"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in\n%s", want, out)
+		}
+	}
+	for _, bad := range []string{"Build ID", "Dropped"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("%q kept in\n%s", bad, out)
+		}
+	}
+	if err := profilesSection(p, "no-equals"); err == nil {
+		t.Error("a pair without = accepted")
 	}
 }
