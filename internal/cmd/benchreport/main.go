@@ -62,6 +62,8 @@ func parse(r io.Reader) (map[string]result, string, error) {
 		for u, vs := range units {
 			sort.Float64s(vs)
 			out[name][u] = vs[len(vs)/2]
+			// The extremes, for targets that must hold in every run.
+			out[name][u+"@min"], out[name][u+"@max"] = vs[0], vs[len(vs)-1]
 		}
 	}
 	return out, cpu, sc.Err()
@@ -126,7 +128,10 @@ func main() {
 	p("| at most 3 allocations per seal or open | %.0f | %s |", maxAllocs, verdict(maxAllocs <= 3))
 	for _, s := range []string{"small", "medium"} {
 		g, j := speedup("gorilla-gob", s), speedup("gorilla-json", s)
-		p("| %s session create + read ≥ 5× faster than gorilla/securecookie gob | %.2f× | %s |", s, g, verdict(g >= 5))
+		// Every run, not the medians only (issue 17): gorilla's fastest run
+		// against crumb's slowest.
+		worst := get("CreateRead/gorilla-gob/"+s, "ns/op@min") / get("CreateRead/crumb/"+s, "ns/op@max")
+		p("| %s session create + read ≥ 5× faster than gorilla/securecookie gob, in every run | %.2f× (gorilla's fastest run against crumb's slowest: %.2f×) | %s |", s, g, worst, verdict(g >= 5 && worst >= 5))
 		p("| %s session create + read ≥ 2× faster than gorilla/securecookie JSON | %.2f× | %s |", s, j, verdict(j >= 2))
 	}
 	flat := "partly: the work is one O(1) lookup at every size, not the time"
@@ -143,7 +148,12 @@ func main() {
 	p("| ~6 KB OIDC session in one cookie (≤ 4096 bytes with its name) | %.0f characters, built-in dictionary | %s |", large, verdict(int(large)+len("session=") <= 4096))
 	mw := func(who string) float64 { return get("Middleware/"+who, "ns/op") }
 	over := mw("crumb/read-unchanged") - mw("bare")
-	p("| middleware, request reading an unchanged session ≤ 1.5 µs over a bare handler | %s | %s |", ns(over), verdict(over <= 1500))
+	mwAllocs := get("Middleware/crumb/read-unchanged", "allocs/op")
+	mwVerdict := verdict(over <= 1500 && mwAllocs < 10)
+	if over > 1500 && mwAllocs < 10 {
+		mwVerdict = "allocations met; time **missed**"
+	}
+	p("| middleware, request reading an unchanged session ≤ 1.5 µs over a bare handler, fewer than 10 allocations (issue 17) | %s, %.0f allocations | %s |", ns(over), mwAllocs, mwVerdict)
 	redisRatio := get("Check/redisset/entries=1000000/miss", "ns/op") / get("Check/local/entries=1000000/miss", "ns/op")
 	p("| Redis-backed set: check at 10⁶ entries equal to the embedded set's (issue 6), 0 allocations | %.2f× of revocation.Local's, %.0f allocs | %s |",
 		redisRatio, get("Check/redisset/entries=1000000/miss", "allocs/op"), verdict(redisRatio <= 1.25 && get("Check/redisset/entries=1000000/miss", "allocs/op") == 0))
