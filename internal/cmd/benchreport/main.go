@@ -71,7 +71,11 @@ func parse(r io.Reader) (map[string]result, string, error) {
 
 func main() {
 	command := flag.String("command", "", "the command that produced the input, for the report")
-	profiles := flag.String("profiles", "", "comma-separated title=file pairs: `go tool pprof -top` outputs to include")
+	var profiles []string
+	flag.Func("profile", "title=file: a `go tool pprof -top` output to include (repeatable)", func(v string) error {
+		profiles = append(profiles, v)
+		return nil
+	})
 	flag.Parse()
 	res, cpu, err := parse(os.Stdin)
 	if err != nil {
@@ -336,25 +340,25 @@ func main() {
 	corpusSection(p, res)
 	composition(p, get, ns, shapes)
 	s2EncoderSection(p, get, ns, shapes)
-	if *profiles != "" {
-		if err := profilesSection(p, *profiles); err != nil {
+	if len(profiles) > 0 {
+		if err := profilesSection(p, profiles); err != nil {
 			log.Fatalf("benchreport: %v", err)
 		}
 	}
 }
 
 // profilesSection writes CPU profiles (`go tool pprof -top` output, the
-// table only) given as comma-separated title=file pairs.
-func profilesSection(p func(string, ...any), list string) error {
+// table only) given as title=file pairs.
+func profilesSection(p func(string, ...any), list []string) error {
 	p("")
 	p("## Profiles")
 	p("")
 	p("CPU profiles taken by `make bench` after the benchmarks (`go test -cpuprofile`, then `go tool pprof -top`): where the time of")
 	p("the measured operation goes, flat and cumulative.")
-	for _, pair := range strings.Split(list, ",") {
+	for _, pair := range list {
 		title, file, ok := strings.Cut(pair, "=")
 		if !ok {
-			return fmt.Errorf("-profiles: %q is not title=file", pair)
+			return fmt.Errorf("-profile: %q is not title=file", pair)
 		}
 		b, err := os.ReadFile(file)
 		if err != nil {

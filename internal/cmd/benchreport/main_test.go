@@ -141,11 +141,11 @@ func TestProfilesSection(t *testing.T) {
 	}
 	var b strings.Builder
 	p := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
-	if err := profilesSection(p, "Store.Create="+f); err != nil {
+	if err := profilesSection(p, []string{"Store.Create, small=" + f}); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
-	for _, want := range []string{"### Store.Create", "Showing nodes accounting", "main.f"} {
+	for _, want := range []string{"### Store.Create, small", "Showing nodes accounting", "main.f"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("missing %q in\n%s", want, out)
 		}
@@ -155,7 +155,7 @@ func TestProfilesSection(t *testing.T) {
 			t.Errorf("%q kept in\n%s", bad, out)
 		}
 	}
-	if err := profilesSection(p, "no-equals"); err == nil {
+	if err := profilesSection(p, []string{"no-equals"}); err == nil {
 		t.Error("a pair without = accepted")
 	}
 }
