@@ -273,26 +273,19 @@ func (p *jsonParser) plainString() (string, bool) {
 		return "", false
 	}
 	start := p.i + 1
-	ascii := true
-	for j := start; j < len(p.b); j++ {
-		switch c := p.b[j]; {
-		case c == '"':
-			s := p.b[start:j]
-			if !ascii && !utf8.Valid(s) {
-				return "", false
-			}
-			p.i = j + 1
-			if p.s != "" {
-				return p.s[start:j], true
-			}
-			return string(s), true
-		case c == '\\' || c < 0x20:
-			return "", false
-		case c >= utf8.RuneSelf:
-			ascii = false
-		}
+	j, high := stringRun(p.b, start)
+	if j >= len(p.b) || p.b[j] != '"' {
+		return "", false // an escape, a control character, or no end
 	}
-	return "", false
+	s := p.b[start:j]
+	if high && !utf8.Valid(s) {
+		return "", false
+	}
+	p.i = j + 1
+	if p.s != "" {
+		return p.s[start:j], true
+	}
+	return string(s), true
 }
 
 // number scans a number with the exact JSON grammar:
@@ -380,6 +373,9 @@ func (p *jsonParser) skipString() (escaped, ok bool) {
 		return false, false
 	}
 	for p.i++; p.i < len(p.b); {
+		if p.i, _ = stringRun(p.b, p.i); p.i >= len(p.b) {
+			break
+		}
 		switch c := p.b[p.i]; {
 		case c == '"':
 			p.i++
