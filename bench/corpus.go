@@ -12,7 +12,6 @@ import (
 	"github.com/crumbhq/crumb/codec"
 	"github.com/crumbhq/crumb/cookie"
 	"github.com/crumbhq/crumb/internal/variedcorpus"
-	"github.com/crumbhq/crumb/keyring"
 	"github.com/gorilla/securecookie"
 )
 
@@ -64,17 +63,7 @@ func NewSizer() (*Sizer, error) {
 
 // newStore is NewStore with a codec (nil: the default one) and room for
 // uncompressed 7 KB sessions (the default cap is 8,192 characters).
-func newStore(c *codec.Codec) (*cookie.Store, error) {
-	k, err := keyring.NewKey(keyring.StatePrimary)
-	if err != nil {
-		return nil, err
-	}
-	ring, err := keyring.NewRing(k)
-	if err != nil {
-		return nil, err
-	}
-	return cookie.New(cookie.Options{Keys: ring, Codec: c, MaxTokenLen: 32 << 10})
-}
+func newStore(c *codec.Codec) (*cookie.Store, error) { return storeWith(c, 32<<10) }
 
 // Close releases the crumb stores.
 func (s *Sizer) Close() {

@@ -104,6 +104,15 @@ func payloads(tb testing.TB, sessions []variedcorpus.Session) [][]byte {
 	return out
 }
 
+// ownS2UpTo is the payload size up to which the codec compresses with a
+// dictionary through crumb's own S2 encoder (codec/s2encode.go), which is
+// not exported: bodyEncoder uses klauspost's for every dictionary, so the
+// candidate and dictionary 1 are measured by the same encoder and stay
+// comparable, but those bodies differ from the codec's by a few bytes.
+const ownS2UpTo = 640
+
+// TestBodyEncoderMatchesCodec: outside that range, bodyEncoder writes
+// exactly the codec's bodies.
 func TestBodyEncoderMatchesCodec(t *testing.T) {
 	d1 := newBodyEncoder(t, codec.DefaultDictionary().Bytes())
 	none := newBodyEncoder(t, nil)
@@ -118,6 +127,9 @@ func TestBodyEncoderMatchesCodec(t *testing.T) {
 			{d1, codec.Zstd, codec.Options{Compress: codec.CompressZstd}},
 			{none, codec.None, codec.Options{NoDictionary: true}},
 		} {
+			if c.e.id != 0 && c.alg != codec.Zstd && len(p) <= ownS2UpTo && (c.alg == codec.S2 || len(p) < codec.DefaultZstdFrom) {
+				continue // the codec's own S2 encoder: see ownS2UpTo
+			}
 			if got, want := c.e.body(c.alg, p), codecBody(t, c.o, p); got != want {
 				t.Fatalf("%d-byte payload, %v, dictionary %d: %d bytes, codec %d", len(p), c.alg, c.e.id, got, want)
 			}

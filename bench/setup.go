@@ -79,7 +79,11 @@ func NewStore(d *codec.Dictionary) (*cookie.Store, error) {
 
 // newStoreWithCodec returns a crumb store with a fresh key and codec c (nil
 // for the default).
-func newStoreWithCodec(c *codec.Codec) (*cookie.Store, error) {
+func newStoreWithCodec(c *codec.Codec) (*cookie.Store, error) { return storeWith(c, 0) }
+
+// storeWith returns a crumb store with a fresh key, codec c (nil for the
+// default) and token cap maxLen (0 for the default).
+func storeWith(c *codec.Codec, maxLen int) (*cookie.Store, error) {
 	k, err := keyring.NewKey(keyring.StatePrimary)
 	if err != nil {
 		return nil, err
@@ -88,5 +92,5 @@ func newStoreWithCodec(c *codec.Codec) (*cookie.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return cookie.New(cookie.Options{Keys: ring, Codec: c})
+	return cookie.New(cookie.Options{Keys: ring, Codec: c, MaxTokenLen: maxLen})
 }

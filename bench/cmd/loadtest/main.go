@@ -36,6 +36,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -357,8 +358,13 @@ func run(c testCase, workers int, warmup, duration time.Duration) (result, error
 	if firstErr != nil {
 		return result{}, firstErr
 	}
+	return summarize(latencies, duration)
+}
+
+// summarize turns the latencies measured during duration into a result.
+func summarize(latencies []time.Duration, duration time.Duration) (result, error) {
 	if len(latencies) == 0 {
-		return result{}, fmt.Errorf("no request completed")
+		return result{}, errors.New("no request completed")
 	}
 	slices.Sort(latencies)
 	return result{

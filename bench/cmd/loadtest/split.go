@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -92,15 +91,7 @@ func drive(addr, cookie string, conns int, warmup, duration time.Duration) (resu
 	if firstErr != nil {
 		return result{}, firstErr
 	}
-	if len(latencies) == 0 {
-		return result{}, errors.New("no request completed")
-	}
-	slices.Sort(latencies)
-	return result{
-		n:   len(latencies),
-		rps: float64(len(latencies)) / duration.Seconds(),
-		p99: latencies[(len(latencies)*99)/100],
-	}, nil
+	return summarize(latencies, duration)
 }
 
 // driveConn sends req on one connection, one request at a time, until end,
