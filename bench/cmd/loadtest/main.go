@@ -307,6 +307,39 @@ func run(c testCase, workers int, warmup, duration time.Duration) (result, error
 	client := &http.Client{Transport: tr}
 	url := "http://" + ln.Addr().String() + "/"
 
+	return measure(workers, warmup, duration, func(measureFrom, end time.Time) ([]time.Duration, error) {
+		lat := make([]time.Duration, 0, 1<<14)
+		req, _ := http.NewRequest("GET", url, nil)
+		if c.cookie != "" {
+			req.Header.Set("Cookie", c.cookie)
+		}
+		for i := 0; ; i++ {
+			t0 := time.Now()
+			if i > 0 && !t0.Before(end) {
+				return lat, nil // every worker makes at least one request, however loaded the machine
+			}
+			resp, err := client.Do(req)
+			if err == nil {
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					err = fmt.Errorf("status %d", resp.StatusCode)
+				}
+			}
+			if err != nil {
+				return lat, err
+			}
+			if t1 := time.Now(); !t0.Before(measureFrom) && t1.Before(end) {
+				lat = append(lat, t1.Sub(t0))
+			}
+		}
+	})
+}
+
+// measure runs work on workers goroutines at once, each until end, and
+// summarizes the latencies they measured after the warm-up; the first
+// error of any fails the case.
+func measure(workers int, warmup, duration time.Duration, work func(measureFrom, end time.Time) ([]time.Duration, error)) (result, error) {
 	var (
 		mu        sync.Mutex
 		latencies []time.Duration
@@ -319,39 +352,13 @@ func run(c testCase, workers int, warmup, duration time.Duration) (result, error
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			lat := make([]time.Duration, 0, 1<<14)
-			req, _ := http.NewRequest("GET", url, nil)
-			if c.cookie != "" {
-				req.Header.Set("Cookie", c.cookie)
-			}
-			for i := 0; ; i++ {
-				t0 := time.Now()
-				if i > 0 && !t0.Before(end) {
-					break // every worker makes at least one request, however loaded the machine
-				}
-				resp, err := client.Do(req)
-				if err == nil {
-					io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					if resp.StatusCode != http.StatusOK {
-						err = fmt.Errorf("status %d", resp.StatusCode)
-					}
-				}
-				if err != nil {
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = err
-					}
-					mu.Unlock()
-					return
-				}
-				if t1 := time.Now(); !t0.Before(measureFrom) && t1.Before(end) {
-					lat = append(lat, t1.Sub(t0))
-				}
-			}
+			lat, err := work(measureFrom, end)
 			mu.Lock()
+			defer mu.Unlock()
 			latencies = append(latencies, lat...)
-			mu.Unlock()
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
 		}()
 	}
 	wg.Wait()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,8 +13,6 @@ import (
 	"os/exec"
 	"runtime"
 	"strconv"
-	"strings"
-	"sync"
 	"time"
 )
 
@@ -66,32 +65,9 @@ func serveOne(c testCase) error {
 // then duration measured.
 func drive(addr, cookie string, conns int, warmup, duration time.Duration) (result, error) {
 	req := []byte("GET / HTTP/1.1\r\nHost: " + addr + "\r\nCookie: " + cookie + "\r\n\r\n")
-	var (
-		mu        sync.Mutex
-		latencies []time.Duration
-		firstErr  error
-		wg        sync.WaitGroup
-	)
-	start := time.Now()
-	measureFrom, end := start.Add(warmup), start.Add(warmup+duration)
-	for range conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			lat, err := driveConn(addr, req, measureFrom, end)
-			mu.Lock()
-			defer mu.Unlock()
-			latencies = append(latencies, lat...)
-			if err != nil && firstErr == nil {
-				firstErr = err
-			}
-		}()
-	}
-	wg.Wait()
-	if firstErr != nil {
-		return result{}, firstErr
-	}
-	return summarize(latencies, duration)
+	return measure(conns, warmup, duration, func(measureFrom, end time.Time) ([]time.Duration, error) {
+		return driveConn(addr, req, measureFrom, end)
+	})
 }
 
 // driveConn sends req on one connection, one request at a time, until end,
@@ -123,14 +99,15 @@ func driveConn(addr string, req []byte, measureFrom, end time.Time) ([]time.Dura
 }
 
 // readResponse reads one HTTP/1.1 response that must be a 200 with a
-// Content-Length (what every case's handler writes), and discards it.
+// Content-Length (what every case's handler writes), and discards it,
+// without allocating: the generator must stay cheaper than the server.
 func readResponse(br *bufio.Reader) error {
 	status, err := br.ReadSlice('\n')
 	if err != nil {
 		return err
 	}
-	if !strings.HasPrefix(string(status), "HTTP/1.1 200 ") {
-		return fmt.Errorf("response %q", strings.TrimSpace(string(status)))
+	if !bytes.HasPrefix(status, []byte("HTTP/1.1 200 ")) {
+		return fmt.Errorf("response %q", bytes.TrimSpace(status))
 	}
 	length := -1
 	for {
@@ -141,9 +118,13 @@ func readResponse(br *bufio.Reader) error {
 		if len(line) <= 2 {
 			break
 		}
-		if name, value, ok := strings.Cut(string(line), ":"); ok && strings.EqualFold(name, "Content-Length") {
-			if length, err = strconv.Atoi(strings.TrimSpace(value)); err != nil {
-				return fmt.Errorf("Content-Length %q", value)
+		if name, value, ok := bytes.Cut(line, []byte(":")); ok && bytes.EqualFold(name, []byte("Content-Length")) {
+			length = 0
+			for _, c := range bytes.TrimSpace(value) {
+				if c < '0' || c > '9' || length > 1<<30 {
+					return fmt.Errorf("Content-Length %q", value)
+				}
+				length = length*10 + int(c-'0')
 			}
 		}
 	}
