@@ -193,7 +193,10 @@ func main() {
 	size1kb := cmp("medium", "crumb", "chars") / cmp("medium", "gorilla-gob", "chars")
 	p("| ~1 KB session's cookie ≤ 45%% of gorilla gob's (bench module) | %.0f%% (%.0f / %.0f characters) | %s |", 100*size1kb, cmp("medium", "crumb", "chars"), cmp("medium", "gorilla-gob", "chars"), verdict(size1kb <= 0.45))
 	if all, ok := res["CorpusSize/all"]; ok {
-		cd := res["CandidateDictionary"]
+		cd, ok := res["CandidateDictionary"]
+		if !ok {
+			log.Fatal("benchreport: BenchmarkCorpusSize without BenchmarkCandidateDictionary in the input")
+		}
 		p("| cookie size on sessions crumb did not generate (issue 17): varied corpus reported; a new built-in dictionary only if one trained on a mix does better on the held-out part | crumb %.0f%% of gorilla gob (median, 252 sessions); candidate on the held-out part %.0f → %.0f characters (%.1f%% → %.1f%% of gob), large sessiongen bodies %.0f → %.0f bytes | measured; candidate not shipped (see Cookie size on the varied corpus) |",
 			all["crumb/gob-%"], cd["dict1-chars"], cd["candidate-chars"], cd["dict1/gob-%"], cd["candidate/gob-%"], cd["dict1-large-body"], cd["candidate-large-body"])
 	}
