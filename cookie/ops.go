@@ -41,6 +41,11 @@ type CreateOptions struct {
 // NewRecord returns a new session that has not been saved yet: Save (or
 // Create, which does both) seals it into its first token.
 func (s *Store) NewRecord(opts CreateOptions) (*Record, error) {
+	return s.newRecord(opts, time.Now().Unix())
+}
+
+// newRecord is NewRecord at now (unix seconds).
+func (s *Store) newRecord(opts CreateOptions, now int64) (*Record, error) {
 	if opts.Remember && s.rememberAbs == 0 {
 		return nil, errNoRemember
 	}
@@ -56,7 +61,6 @@ func (s *Store) NewRecord(opts CreateOptions) (*Record, error) {
 	if abs < 1 || idle < 1 || abs > maxAbs || idle > maxIdle {
 		return nil, fmt.Errorf("%w: per-session timeouts must be from 1 s up to the store's (%d s idle, %d s absolute)", ErrBadRecord, maxIdle, maxAbs)
 	}
-	now := time.Now().Unix()
 	r := &Record{
 		id:          newSessionID(),
 		subject:     opts.Subject,
@@ -85,11 +89,12 @@ func (s *Store) NewRecord(opts CreateOptions) (*Record, error) {
 
 // Create starts a session and returns its first token.
 func (s *Store) Create(ctx context.Context, opts CreateOptions) (string, error) {
-	r, err := s.NewRecord(opts)
+	now := time.Now().Unix() // one clock read: created and issued are the same second
+	r, err := s.newRecord(opts, now)
 	if err != nil {
 		return "", err
 	}
-	return s.Save(ctx, r)
+	return s.save(ctx, r, now)
 }
 
 // Read opens a token and returns its session. It fails
@@ -106,15 +111,30 @@ func (s *Store) Read(ctx context.Context, tok string) (*Record, error) {
 // open runs the read pipeline of SPEC.md §8. Delete skips the revocation
 // check: revoking twice is harmless.
 func (s *Store) open(ctx context.Context, tok string, now time.Time, checkRevoked bool) (*Record, error) {
-	var o token.Opened
-	if err := token.Unseal(s.keys.Ring(), s.purpose, tok, s.maxLen, &o); err != nil {
-		return nil, s.stats.reject(err)
-	}
-	if o.Serializer == codec.RawID && s.serializers.ser.ID() != codec.RawID {
-		// Opaque bytes under the store's keys and purpose: a token of
-		// cookie/gorilla's Codec, not a session. Invalid, before any time
-		// check, so a migration (middleware.Options.Legacy) gets to read it.
-		return nil, s.stats.reject(token.Reject(token.ReasonSerializer))
+	ring := s.keys.Ring()
+	var (
+		o        token.Opened
+		unsealed token.Opened // o before the store's timeouts clamp it
+		payload  []byte
+	)
+	hit := s.cache.get(tok, ring)
+	if hit != nil {
+		// Opened before under this ring: the same bytes give the same
+		// claims and payload. Everything below still runs.
+		o, payload = hit.opened, hit.payload
+		s.stats.cacheHits.Add(1)
+	} else {
+		if err := token.Unseal(ring, s.purpose, tok, s.maxLen, &o); err != nil {
+			return nil, s.stats.reject(err)
+		}
+		if o.Serializer == codec.RawID && s.serializers.ser.ID() != codec.RawID {
+			// Opaque bytes under the store's keys and purpose: a token of
+			// cookie/gorilla's Codec, not a session. Invalid, before any
+			// time check, so a migration (middleware.Options.Legacy) gets
+			// to read it.
+			return nil, s.stats.reject(token.Reject(token.ReasonSerializer))
+		}
+		unsealed = o
 	}
 	// A token lives no longer than the store's timeouts allow now:
 	// shortening AbsoluteTimeout or IdleTimeout applies at once to tokens
@@ -123,6 +143,9 @@ func (s *Store) open(ctx context.Context, tok string, now time.Time, checkRevoke
 	// entries, which last the store's absolute timeout, always outlive the
 	// tokens they match.
 	metadata, remembered := openRemembered(o.Metadata)
+	if hit != nil && len(metadata) > 0 {
+		metadata = maps.Clone(metadata) // the record may change its own
+	}
 	// A store without remember-me reads a remembered token as an ordinary
 	// one: held to its own timeouts, and saved as ordinary from now on.
 	remembered = remembered && s.rememberAbs > 0
@@ -130,6 +153,9 @@ func (s *Store) open(ctx context.Context, tok string, now time.Time, checkRevoke
 	o.Expires = min(o.Expires, o.Created+abs)
 	o.IdleDeadline = min(o.IdleDeadline, o.Issued+idle)
 	if err := token.CheckTime(&o.Claims, now, s.skew); err != nil {
+		if hit != nil && !errors.Is(err, ErrInvalid) {
+			s.cache.remove(tok) // expired: it can never open again
+		}
 		return nil, s.stats.reject(err)
 	}
 	var unavailable error
@@ -144,6 +170,9 @@ func (s *Store) open(ctx context.Context, tok string, now time.Time, checkRevoke
 			unavailable = fmt.Errorf("%w: %w", ErrUnavailable, err)
 			v = revocation.NotRevoked
 		}
+		if v != revocation.NotRevoked && hit != nil {
+			s.cache.remove(tok) // revoked: it can never open again
+		}
 		switch v {
 		case revocation.NotRevoked:
 		case revocation.SubjectRevoked:
@@ -152,12 +181,15 @@ func (s *Store) open(ctx context.Context, tok string, now time.Time, checkRevoke
 			return nil, s.stats.reject(token.Reject(token.ReasonRevoked))
 		}
 	}
-	payload, err := token.DecodeBody(s.codec, &o)
-	if err != nil {
-		return nil, s.stats.reject(err)
-	}
-	if len(payload) > 0 && o.Serializer != s.serializers.ser.ID() {
-		return nil, s.stats.reject(token.Reject(token.ReasonSerializer))
+	if hit == nil {
+		var err error
+		if payload, err = token.DecodeBody(s.codec, &o); err != nil {
+			return nil, s.stats.reject(err)
+		}
+		if len(payload) > 0 && o.Serializer != s.serializers.ser.ID() {
+			return nil, s.stats.reject(token.Reject(token.ReasonSerializer))
+		}
+		s.cache.put(tok, ring, &unsealed, payload)
 	}
 	if unavailable == nil {
 		s.stats.opened.Add(1)
@@ -193,7 +225,11 @@ func (s *Store) open(ctx context.Context, tok string, now time.Time, checkRevoke
 // A session that no longer fits fails with a *SizeError
 // (ErrSessionTooLarge).
 func (s *Store) Save(ctx context.Context, r *Record) (string, error) {
-	now := time.Now().Unix()
+	return s.save(ctx, r, time.Now().Unix())
+}
+
+// save is Save at now (unix seconds).
+func (s *Store) save(ctx context.Context, r *Record, now int64) (string, error) {
 	switch {
 	case now >= r.expires:
 		return "", fmt.Errorf("%w: the session reached its absolute expiry", ErrExpired)
@@ -361,6 +397,7 @@ func (s *Store) Delete(ctx context.Context, tok string) error {
 	// Only authenticity and the absolute expiry matter here: the token
 	// presented may be past its own idle deadline while a newer copy of the
 	// session is alive, and logging out must end that one too.
+	s.cache.remove(tok)
 	var o token.Opened
 	if err := token.Unseal(s.keys.Ring(), s.purpose, tok, s.maxLen, &o); err != nil {
 		return nil // not ours: nothing to revoke
@@ -380,6 +417,7 @@ func (s *Store) Revoke(ctx context.Context, r *Record) error {
 	if r.token == "" {
 		return nil
 	}
+	s.cache.remove(r.token)
 	return s.revoke(ctx, r.session(), r.expires, true)
 }
 

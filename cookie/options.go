@@ -124,6 +124,16 @@ type Options struct {
 	// shortened, never lengthened.
 	ReissueGrace time.Duration
 
+	// ReadCache is the memory, in bytes, the store may use to remember the
+	// tokens it opened, so that reading the same token again — a browser
+	// sends its cookie unchanged until the cookie is rewritten — skips
+	// decoding, decryption and decompression. Only the work that gives the
+	// same result every time is skipped: the timeouts, the clock and the
+	// revocation set are checked on every read, and a change of keyring
+	// (a rotation or a reload) forgets every token opened before it.
+	// Default 4 MiB (DefaultReadCache); a negative value turns it off.
+	ReadCache int
+
 	// SubjectRevocation is how long RevokeSubject's entry lasts ("log out
 	// everywhere" stays in force for sessions created before it): at least
 	// as long as any session of the subject can live. Default

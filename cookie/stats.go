@@ -30,6 +30,11 @@ type Stats struct {
 	// be made. A session whose removal failed is still hidden from its
 	// list, which is checked against the revocation set.
 	RegistryFailures uint64
+	// ReadCacheHits counts the reads answered from the tokens the store
+	// remembers (Options.ReadCache); they count in Opened too.
+	// ReadCacheTokens and ReadCacheBytes are what it holds now, the bytes
+	// as counted against Options.ReadCache.
+	ReadCacheHits, ReadCacheTokens, ReadCacheBytes uint64
 	// Revocations describes the revocation set: its size and prunes.
 	Revocations revocation.Stats
 	// Registry describes the session registry; zero without one.
@@ -39,6 +44,7 @@ type Stats struct {
 // counters are the live counters behind Stats.
 type counters struct {
 	created, opened, reissued, renewed, deleted, unavailable atomic.Uint64
+	cacheHits                                                atomic.Uint64
 	registryFailures                                         atomic.Uint64
 	rejects                                                  [32]atomic.Uint64 // by token.Reason
 }
@@ -70,6 +76,8 @@ func (s *Store) Stats() Stats {
 	if s.reg != nil {
 		st.Registry = s.reg.Stats()
 	}
+	entries, bytes := s.cache.stats()
+	st.ReadCacheHits, st.ReadCacheTokens, st.ReadCacheBytes = c.cacheHits.Load(), uint64(entries), uint64(bytes)
 	for _, r := range []token.Reason{token.ReasonEncoding, token.ReasonVersion, token.ReasonRetiredKey, token.ReasonAuth,
 		token.ReasonClaims, token.ReasonFuture, token.ReasonDictionary, token.ReasonSerializer} {
 		st.Invalid += n(r)

@@ -36,8 +36,9 @@ type Store struct {
 	reissueAfter int64             // seconds; negative: every Touch reissues
 	maxLen       int
 	strict       bool
-	grace        int64 // seconds
-	subjectRevs  int64 // seconds: how long a RevokeSubject entry lasts
+	grace        int64      // seconds
+	subjectRevs  int64      // seconds: how long a RevokeSubject entry lasts
+	cache        *readCache // nil: off
 	stats        counters
 }
 
@@ -103,6 +104,12 @@ func New(o Options) (*Store, error) {
 	}
 	if o.ReissueAfter < 0 {
 		s.reissueAfter = -1
+	}
+	switch {
+	case o.ReadCache == 0:
+		s.cache = newReadCache(DefaultReadCache)
+	case o.ReadCache > 0:
+		s.cache = newReadCache(o.ReadCache)
 	}
 	if s.codec == nil {
 		c, err := codec.New(codec.Options{})
