@@ -2,6 +2,7 @@ package cookie
 
 import (
 	"hash/maphash"
+	"maps"
 	"sync"
 	"sync/atomic"
 
@@ -120,6 +121,9 @@ func (c *readCache) put(tok string, ring *keyring.Ring, o *token.Opened, payload
 	}
 	e := &cacheEntry{key: maphash.String(c.seed, tok), tok: tok, ring: ring, opened: *o, payload: payload, size: size}
 	e.opened.Body = nil
+	// The record that opened the token has o's metadata map, and may
+	// change it.
+	e.opened.Metadata = maps.Clone(o.Metadata)
 	sh := c.shard(e.key)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
