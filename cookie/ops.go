@@ -117,7 +117,7 @@ func (s *Store) open(ctx context.Context, tok string, now time.Time, checkRevoke
 		unsealed token.Opened // o before the store's timeouts clamp it
 		payload  []byte
 	)
-	hit := s.cache.get(tok, ring)
+	hit, key := s.cache.get(tok, ring)
 	if hit != nil {
 		// Opened before under this ring: the same bytes give the same
 		// claims and payload. Everything below still runs.
@@ -189,7 +189,7 @@ func (s *Store) open(ctx context.Context, tok string, now time.Time, checkRevoke
 		if len(payload) > 0 && o.Serializer != s.serializers.ser.ID() {
 			return nil, s.stats.reject(token.Reject(token.ReasonSerializer))
 		}
-		s.cache.put(tok, ring, &unsealed, payload)
+		s.cache.put(key, tok, ring, &unsealed, payload)
 	}
 	if unavailable == nil {
 		s.stats.opened.Add(1)

@@ -35,6 +35,13 @@ const minShardBudget = 8 << 10
 // needs the same token, byte for byte, and the same ring (a key rotation
 // or a reload of the keyring misses every entry opened before it).
 //
+// A token gets in on its second successful open, not its first: one seen
+// once (a session created and read in the same request, an API client
+// that never sends a token twice) costs a hash and one word in seen, not
+// an entry that would evict one read again and again, and the memory and
+// garbage-collection work an entry brings. seen is a direct-mapped table
+// of token hashes, a word for every 256 bytes of budget.
+//
 // Memory is bounded by the budget, in bytes, counted as the token, its
 // decoded bytes, the decompressed payload and a fixed overhead per entry;
 // when full, a clock (second-chance) sweep evicts entries not read since
@@ -43,7 +50,8 @@ const minShardBudget = 8 << 10
 // is never cached: one session cannot evict all the others.
 type readCache struct {
 	seed   maphash.Seed
-	budget int // bytes per shard
+	budget int             // bytes per shard
+	seen   []atomic.Uint64 // hashes of tokens opened once; len a power of 2
 	shards [readCacheShards]cacheShard
 }
 
@@ -77,6 +85,11 @@ func newReadCache(budget int) *readCache {
 		return nil
 	}
 	c := &readCache{seed: maphash.MakeSeed(), budget: per}
+	n := 1
+	for n < budget/256 {
+		n *= 2
+	}
+	c.seen = make([]atomic.Uint64, n)
 	for i := range c.shards {
 		c.shards[i].m = make(map[uint64]*cacheEntry)
 	}
@@ -87,10 +100,11 @@ func (c *readCache) shard(key uint64) *cacheShard {
 	return &c.shards[key%readCacheShards]
 }
 
-// get returns the entry for tok opened under ring, or nil.
-func (c *readCache) get(tok string, ring *keyring.Ring) *cacheEntry {
+// get returns the entry for tok opened under ring, or nil, and tok's
+// hash, for put.
+func (c *readCache) get(tok string, ring *keyring.Ring) (*cacheEntry, uint64) {
 	if c == nil {
-		return nil
+		return nil, 0
 	}
 	key := maphash.String(c.seed, tok)
 	sh := c.shard(key)
@@ -98,19 +112,23 @@ func (c *readCache) get(tok string, ring *keyring.Ring) *cacheEntry {
 	e := sh.m[key]
 	sh.mu.RUnlock()
 	if e == nil || e.tok != tok || e.ring != ring {
-		return nil
+		return nil, key
 	}
 	if !e.used.Load() {
 		e.used.Store(true)
 	}
-	return e
+	return e, key
 }
 
-// put stores what opening tok under ring yielded. o's strings and body
-// share the buffer the token was decoded into; payload is the decoded
-// body.
-func (c *readCache) put(tok string, ring *keyring.Ring, o *token.Opened, payload []byte) {
+// put stores what opening tok (whose hash is key) under ring yielded, if
+// tok was opened before. o's strings and body share the buffer the token
+// was decoded into; payload is the decoded body.
+func (c *readCache) put(key uint64, tok string, ring *keyring.Ring, o *token.Opened, payload []byte) {
 	if c == nil {
+		return
+	}
+	if slot := &c.seen[key&uint64(len(c.seen)-1)]; slot.Load() != key {
+		slot.Store(key) // the first time: remember the hash only
 		return
 	}
 	// The decoded token is about 3/4 of its length; the claims' strings and
@@ -119,7 +137,7 @@ func (c *readCache) put(tok string, ring *keyring.Ring, o *token.Opened, payload
 	if size > c.budget/8 {
 		return
 	}
-	e := &cacheEntry{key: maphash.String(c.seed, tok), tok: tok, ring: ring, opened: *o, payload: payload, size: size}
+	e := &cacheEntry{key: key, tok: tok, ring: ring, opened: *o, payload: payload, size: size}
 	e.opened.Body = nil
 	// The record that opened the token has o's metadata map, and may
 	// change it.
