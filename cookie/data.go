@@ -41,6 +41,10 @@ type data struct {
 	payload []byte            // serialized data; stale while dirty
 	members map[string][]byte // nil until key access
 	dirty   bool              // members changed since payload was encoded
+	// index is payload's members, split once for every record read from
+	// the same token (the read cache keeps it): shared, never written.
+	// nil when there is none.
+	index map[string][]byte
 }
 
 // members returns the data as serialized members, splitting the payload on
@@ -48,6 +52,10 @@ type data struct {
 func (r *Record) members() (map[string][]byte, error) {
 	d := &r.data
 	if d.members != nil {
+		return d.members, nil
+	}
+	if d.index != nil {
+		d.members = maps.Clone(d.index)
 		return d.members, nil
 	}
 	if r.serializers.obj == nil {
@@ -70,6 +78,10 @@ func (r *Record) members() (map[string][]byte, error) {
 // building the map: reading one value is the common request.
 func (r *Record) member(key string) ([]byte, bool, error) {
 	d := &r.data
+	if d.members == nil && d.index != nil {
+		raw, ok := d.index[key]
+		return raw, ok, nil
+	}
 	if d.members == nil && len(d.payload) > 0 && r.serializers.lookup != nil {
 		raw, ok, err := r.serializers.lookup.LookupObject(d.payload, key)
 		if err != nil {

@@ -116,12 +116,13 @@ func (s *Store) open(ctx context.Context, tok string, now time.Time, checkRevoke
 		o        token.Opened
 		unsealed token.Opened // o before the store's timeouts clamp it
 		payload  []byte
+		index    map[string][]byte // payload's members, from the cache
 	)
 	hit, key := s.cache.get(tok, ring)
 	if hit != nil {
 		// Opened before under this ring: the same bytes give the same
 		// claims and payload. Everything below still runs.
-		o, payload = hit.opened, hit.payload
+		o, payload, index = hit.opened, hit.payload, hit.members
 		s.stats.cacheHits.Add(1)
 	} else {
 		if err := token.Unseal(ring, s.purpose, tok, s.maxLen, &o); err != nil {
@@ -189,7 +190,7 @@ func (s *Store) open(ctx context.Context, tok string, now time.Time, checkRevoke
 		if len(payload) > 0 && o.Serializer != s.serializers.ser.ID() {
 			return nil, s.stats.reject(token.Reject(token.ReasonSerializer))
 		}
-		s.cache.put(key, tok, ring, &unsealed, payload)
+		s.cache.put(key, tok, ring, &unsealed, payload, s.serializers.obj)
 	}
 	if unavailable == nil {
 		s.stats.opened.Add(1)
@@ -212,7 +213,7 @@ func (s *Store) open(ctx context.Context, tok string, now time.Time, checkRevoke
 		remembered:  remembered,
 		format:      o.Format,
 		token:       tok,
-		data:        data{payload: payload},
+		data:        data{payload: payload, index: index},
 		serializers: s.serializers,
 	}, unavailable
 }

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/crumbhq/crumb/codec"
 	"github.com/crumbhq/crumb/internal/token"
 	"github.com/crumbhq/crumb/keyring"
 )
@@ -72,6 +73,7 @@ type cacheEntry struct {
 	ring    *keyring.Ring
 	opened  token.Opened // Body cleared: payload replaces it
 	payload []byte
+	members map[string][]byte // payload's members; nil if not an object
 	size    int
 	index   int         // in the shard's clock; guarded by its lock
 	used    atomic.Bool // read since the clock hand last passed
@@ -122,8 +124,10 @@ func (c *readCache) get(tok string, ring *keyring.Ring) (*cacheEntry, uint64) {
 
 // put stores what opening tok (whose hash is key) under ring yielded, if
 // tok was opened before. o's strings and body share the buffer the token
-// was decoded into; payload is the decoded body.
-func (c *readCache) put(key uint64, tok string, ring *keyring.Ring, o *token.Opened, payload []byte) {
+// was decoded into; payload is the decoded body. With obj (the store's
+// serializer, when it is a codec.ObjectSerializer) the payload is split
+// into its members once, for every record read from the entry.
+func (c *readCache) put(key uint64, tok string, ring *keyring.Ring, o *token.Opened, payload []byte, obj codec.ObjectSerializer) {
 	if c == nil {
 		return
 	}
@@ -131,13 +135,17 @@ func (c *readCache) put(key uint64, tok string, ring *keyring.Ring, o *token.Ope
 		slot.Store(key) // the first time: remember the hash only
 		return
 	}
+	var index map[string][]byte
+	if obj != nil && len(payload) > 0 {
+		index, _ = obj.SplitObject(payload) // nil if not an object: key access fails as it would without
+	}
 	// The decoded token is about 3/4 of its length; the claims' strings and
 	// metadata live in that buffer.
-	size := entryOverhead + len(tok) + len(tok)*3/4 + cap(payload) + 32*len(o.Metadata)
+	size := entryOverhead + len(tok) + len(tok)*3/4 + cap(payload) + 32*len(o.Metadata) + 64*len(index)
 	if size > c.budget/8 {
 		return
 	}
-	e := &cacheEntry{key: key, tok: tok, ring: ring, opened: *o, payload: payload, size: size}
+	e := &cacheEntry{key: key, tok: tok, ring: ring, opened: *o, payload: payload, members: index, size: size}
 	e.opened.Body = nil
 	// The record that opened the token has o's metadata map, and may
 	// change it.
