@@ -5,7 +5,13 @@
 //	none            no sessions: the handler writes "ok" (the request carries
 //	                crumb's cookie all the same)
 //	crumb-read      crumb's middleware; the handler reads one value of a
-//	                valid session it does not change
+//	                valid session it does not change (every request sends
+//	                the same cookie, as a browser does: the store answers
+//	                from its read cache)
+//	crumb-read-no-cache
+//	                the same with the read cache off (cookie.Options.
+//	                ReadCache): every request opens the token, as the first
+//	                two requests with a new cookie do
 //	crumb-write     crumb's middleware; the handler changes a value on every
 //	                request, so every response reseals the cookie
 //	gorilla-read    gorilla/sessions CookieStore: Get and read one value
@@ -57,6 +63,8 @@ import (
 	"github.com/gorilla/sessions"
 
 	"github.com/crumbhq/crumb/bench"
+	"github.com/crumbhq/crumb/cookie"
+	"github.com/crumbhq/crumb/keyring"
 	"github.com/crumbhq/crumb/middleware"
 )
 
@@ -183,11 +191,29 @@ func setCookie(h http.Handler) (string, error) {
 func buildCases(value map[string]any) ([]testCase, error) {
 	var cases []testCase
 	// crumb
-	store, err := bench.NewStore(nil)
+	// Two stores with the same keys, the default one and one without the
+	// read cache, read the same cookie.
+	k, err := keyring.NewKey(keyring.StatePrimary)
+	if err != nil {
+		return nil, err
+	}
+	ring, err := keyring.NewRing(k)
+	if err != nil {
+		return nil, err
+	}
+	store, err := cookie.New(cookie.Options{Keys: ring})
 	if err != nil {
 		return nil, err
 	}
 	m, err := middleware.New(middleware.Options{Store: store, Dev: true})
+	if err != nil {
+		return nil, err
+	}
+	noCacheStore, err := cookie.New(cookie.Options{Keys: ring, ReadCache: -1})
+	if err != nil {
+		return nil, err
+	}
+	noCache, err := middleware.New(middleware.Options{Store: noCacheStore, Dev: true})
 	if err != nil {
 		return nil, err
 	}
@@ -206,14 +232,16 @@ func buildCases(value map[string]any) ([]testCase, error) {
 	// only the server's work differs (gorilla and scs send their own
 	// cookies, of other sizes).
 	cases = append(cases, testCase{"none", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(ok) }), c})
+	readLocale := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if v, err := middleware.Get[string](middleware.From(r), "locale"); err != nil || v == "" {
+			http.Error(w, "no session", http.StatusInternalServerError)
+			return
+		}
+		w.Write(ok)
+	})
 	cases = append(cases,
-		testCase{"crumb-read", m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if v, err := middleware.Get[string](middleware.From(r), "locale"); err != nil || v == "" {
-				http.Error(w, "no session", http.StatusInternalServerError)
-				return
-			}
-			w.Write(ok)
-		})), c},
+		testCase{"crumb-read", m.Handler(readLocale), c},
+		testCase{"crumb-read-no-cache", noCache.Handler(readLocale), c},
 		testCase{"crumb-write", m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if err := middleware.From(r).Set("last_seen", time.Now().UnixNano()); err != nil {
 				http.Error(w, err.Error(), http.StatusInternalServerError)
