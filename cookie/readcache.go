@@ -49,10 +49,16 @@ const minShardBudget = 8 << 10
 // the last sweep. Only successfully opened tokens get in, so filling it
 // takes valid tokens, and a token taking more than an eighth of its shard
 // is never cached: one session cannot evict all the others.
+//
+// When the keyring changes (a rotation, a reload), every entry is
+// dropped at the next read: none can be hit again, and none keeps the
+// previous ring, and its keys, in memory.
 type readCache struct {
 	seed   maphash.Seed
-	budget int             // bytes per shard
-	seen   []atomic.Uint64 // hashes of tokens opened once; len a power of 2
+	budget int                          // bytes per shard
+	seen   []atomic.Uint64              // hashes of tokens opened once; len a power of 2
+	ring   atomic.Pointer[keyring.Ring] // the ring of the entries
+	reset  sync.Mutex                   // one forget at a time
 	shards [readCacheShards]cacheShard
 }
 
@@ -107,6 +113,9 @@ func (c *readCache) shard(key uint64) *cacheShard {
 func (c *readCache) get(tok string, ring *keyring.Ring) (*cacheEntry, uint64) {
 	if c == nil {
 		return nil, 0
+	}
+	if c.ring.Load() != ring {
+		c.forget(ring)
 	}
 	key := maphash.String(c.seed, tok)
 	sh := c.shard(key)
@@ -165,6 +174,27 @@ func (c *readCache) put(key uint64, tok string, ring *keyring.Ring, o *token.Ope
 	e.index = len(sh.clock)
 	sh.clock = append(sh.clock, e)
 	sh.size += size
+}
+
+// forget drops every entry and makes ring the ring of those to come. A
+// request that loaded the ring just before a change may switch it back
+// for a moment: entries still hit only under the ring they were opened
+// with.
+func (c *readCache) forget(ring *keyring.Ring) {
+	c.reset.Lock()
+	defer c.reset.Unlock()
+	if c.ring.Load() == ring {
+		return
+	}
+	for i := range c.shards {
+		sh := &c.shards[i]
+		sh.mu.Lock()
+		clear(sh.m)
+		clear(sh.clock)
+		sh.clock, sh.hand, sh.size = sh.clock[:0], 0, 0
+		sh.mu.Unlock()
+	}
+	c.ring.Store(ring)
 }
 
 // remove drops tok's entry, if any.

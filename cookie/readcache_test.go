@@ -155,6 +155,7 @@ func TestReadCacheForgetsOnKeyringChange(t *testing.T) {
 	s := newStore(t, cookie.Options{Keys: keys})
 	tok := mustCreate(t, s, cookie.CreateOptions{})
 	remembered(t, s, tok)
+	remembered(t, s, mustCreate(t, s, cookie.CreateOptions{}))
 
 	// Rotated: k1 can still open, but no longer seals.
 	active := k1
@@ -162,6 +163,11 @@ func TestReadCacheForgetsOnKeyringChange(t *testing.T) {
 	keys.p.Store(ring(active, k2))
 	if r := mustRead(t, s, tok); !r.NeedsReissue() {
 		t.Fatal("a token of a key no longer primary does not ask to be reissued")
+	}
+	// tok, opened under the new ring, is all that is left: the other
+	// token's entry went with the old ring.
+	if st := s.Stats(); st.ReadCacheTokens != 1 {
+		t.Fatalf("%d tokens remembered after a keyring change", st.ReadCacheTokens)
 	}
 	// Retired, then removed: the token no longer opens.
 	retired := k1
