@@ -122,6 +122,31 @@
 // Turn it on when users should be able to see and end their sessions; it
 // is not needed for logout, "log out everywhere", or anything else.
 //
+// # Reading the same token again
+//
+// A browser sends its cookie unchanged on every request until the cookie is
+// rewritten, so a store usually reads each token many times. It remembers
+// the tokens it opened (Options.ReadCache, 4 MiB by default): from a token's
+// third read on, Read skips the base64 decoding, the decryption, the
+// decompression and the split of the data into values, which makes reading
+// a session several times cheaper (BENCHMARKS.md). Only the work whose
+// result cannot change is skipped: every read still applies the store's
+// timeouts to the clock and asks the revocation set, so an expired or
+// logged-out session ends exactly when it would without the cache. A hit
+// needs the same token, byte for byte, opened under the same keyring: a key
+// rotation or a keyring reload empties it.
+//
+// The memory is bounded by Options.ReadCache, counted as the token, its
+// decoded bytes and values and a fixed overhead each; a token takes an entry
+// on its second read (one read once costs a hash, not an entry), one session
+// may take no more than an eighth of a sixteenth of it, and when it is full
+// the entries not read recently go first. Only tokens that opened
+// successfully get in, so filling it takes valid sessions, and a full cache
+// only means more reads do the whole work. What it holds is what the
+// process already sees in every request: decrypted session data. Set
+// ReadCache to a negative value to keep nothing between requests; Stats
+// reports its hits and size.
+//
 // # Errors
 //
 // Read fails with ErrInvalid (one error for every integrity failure, so
