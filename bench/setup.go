@@ -79,11 +79,12 @@ func NewStore(d *codec.Dictionary) (*cookie.Store, error) {
 
 // newStoreWithCodec returns a crumb store with a fresh key and codec c (nil
 // for the default).
-func newStoreWithCodec(c *codec.Codec) (*cookie.Store, error) { return storeWith(c, 0) }
+func newStoreWithCodec(c *codec.Codec) (*cookie.Store, error) {
+	return storeWith(cookie.Options{Codec: c})
+}
 
-// storeWith returns a crumb store with a fresh key, codec c (nil for the
-// default) and token cap maxLen (0 for the default).
-func storeWith(c *codec.Codec, maxLen int) (*cookie.Store, error) {
+// storeWith returns a crumb store with options o and a fresh key.
+func storeWith(o cookie.Options) (*cookie.Store, error) {
 	k, err := keyring.NewKey(keyring.StatePrimary)
 	if err != nil {
 		return nil, err
@@ -92,5 +93,6 @@ func storeWith(c *codec.Codec, maxLen int) (*cookie.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return cookie.New(cookie.Options{Keys: ring, Codec: c, MaxTokenLen: maxLen})
+	o.Keys = ring
+	return cookie.New(o)
 }
