@@ -137,7 +137,8 @@
 // rotation or a keyring reload empties it.
 //
 // The memory is bounded by Options.ReadCache, counted as the token, its
-// decoded bytes and values and a fixed overhead each; a token takes an entry
+// decoded bytes and values and a fixed overhead each, plus a table of token
+// hashes of a thirty-second of it (128 KiB by default); a token takes an entry
 // on its second read (one read once costs a hash, not an entry), one session
 // may take no more than an eighth of a sixteenth of it, and when it is full
 // the entries not read recently go first. Only tokens that opened

@@ -3,6 +3,7 @@ package cookie_test
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -292,5 +293,53 @@ func TestReadCacheAdmitsOnSecondRead(t *testing.T) {
 	mustRead(t, s, tok)
 	if st := s.Stats(); st.ReadCacheTokens != 1 || st.ReadCacheHits != 0 {
 		t.Fatalf("a token read twice: %+v", st)
+	}
+}
+
+// TestReadCacheHeap fills a 1 MiB cache with far more sessions than it
+// holds, of sizes from a few bytes to a few KiB, then measures the heap its
+// entries keep: no more than its budget, whatever the sizes. This is the
+// bound the budget promises, measured rather than counted.
+func TestReadCacheHeap(t *testing.T) {
+	const budget = 1 << 20
+	heap := func() uint64 {
+		var m runtime.MemStats
+		runtime.GC()
+		runtime.GC()
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	for _, pad := range []int{0, 300, 3000} {
+		t.Run(fmt.Sprint("pad=", pad), func(t *testing.T) {
+			off := newStore(t, cookie.Options{ReadCache: -1})
+			var toks []string
+			for i := range 3000 {
+				data := map[string]any{"i": i, "user": fmt.Sprint("user-", i), "pad": strings.Repeat(fmt.Sprint(i%10), pad+i%100)}
+				toks = append(toks, mustCreate(t, off, cookie.CreateOptions{Subject: fmt.Sprint("s", i), Data: data, Metadata: map[string]string{"k": "v"}}))
+			}
+			// The same keys, another store: what it keeps between reads is
+			// its read cache, and nothing else.
+			s := newStore(t, cookie.Options{Keys: off.Keys(), ReadCache: budget})
+			base := heap() // with the table of hashes
+			for _, tok := range toks {
+				for range 3 {
+					r := mustRead(t, s, tok)
+					if _, err := cookie.Get[string](r, "user"); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			after := heap()
+			used := after - min(base, after)
+			st := s.Stats()
+			t.Logf("%d tokens held, %d bytes counted, %d bytes of heap", st.ReadCacheTokens, st.ReadCacheBytes, used)
+			if st.ReadCacheTokens < 100 {
+				t.Fatalf("only %d tokens remembered", st.ReadCacheTokens)
+			}
+			if used > budget {
+				t.Fatalf("the cache keeps %d bytes of heap, more than its budget of %d", used, budget)
+			}
+			runtime.KeepAlive(s)
+		})
 	}
 }
