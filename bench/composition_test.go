@@ -40,7 +40,7 @@ func newCompositionEnv(tb testing.TB) *compositionEnv {
 	// Each composer opens every token it reads: the read cache, which
 	// answers a token read again (BenchmarkCompositionOps reads one token
 	// b.N times), is off, as the floor has none.
-	if e.crumb, err = storeWith(cookie.Options{ReadCache: -1}); err != nil {
+	if e.crumb, err = StoreWith(cookie.Options{ReadCache: -1}); err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { e.crumb.Close() })
@@ -48,7 +48,7 @@ func newCompositionEnv(tb testing.TB) *compositionEnv {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if e.crumbOff, err = storeWith(cookie.Options{Codec: off, ReadCache: -1}); err != nil {
+	if e.crumbOff, err = StoreWith(cookie.Options{Codec: off, ReadCache: -1}); err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { e.crumbOff.Close() })

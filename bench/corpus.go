@@ -64,7 +64,7 @@ func NewSizer() (*Sizer, error) {
 // newStore is NewStore with a codec (nil: the default one) and room for
 // uncompressed 7 KB sessions (the default cap is 8,192 characters).
 func newStore(c *codec.Codec) (*cookie.Store, error) {
-	return storeWith(cookie.Options{Codec: c, MaxTokenLen: 32 << 10})
+	return StoreWith(cookie.Options{Codec: c, MaxTokenLen: 32 << 10})
 }
 
 // Close releases the crumb stores.

@@ -80,11 +80,16 @@ func NewStore(d *codec.Dictionary) (*cookie.Store, error) {
 // newStoreWithCodec returns a crumb store with a fresh key and codec c (nil
 // for the default).
 func newStoreWithCodec(c *codec.Codec) (*cookie.Store, error) {
-	return storeWith(cookie.Options{Codec: c})
+	return StoreWith(cookie.Options{Codec: c})
 }
 
-// storeWith returns a crumb store with options o and a fresh key.
-func storeWith(o cookie.Options) (*cookie.Store, error) {
+// StoreWith returns a crumb store with options o, and a fresh key unless
+// o.Keys is set (pass another store's Keys for two stores that read the
+// same tokens).
+func StoreWith(o cookie.Options) (*cookie.Store, error) {
+	if o.Keys != nil {
+		return cookie.New(o)
+	}
 	k, err := keyring.NewKey(keyring.StatePrimary)
 	if err != nil {
 		return nil, err

@@ -64,7 +64,6 @@ import (
 
 	"github.com/crumbhq/crumb/bench"
 	"github.com/crumbhq/crumb/cookie"
-	"github.com/crumbhq/crumb/keyring"
 	"github.com/crumbhq/crumb/middleware"
 )
 
@@ -193,15 +192,7 @@ func buildCases(value map[string]any) ([]testCase, error) {
 	// crumb
 	// Two stores with the same keys, the default one and one without the
 	// read cache, read the same cookie.
-	k, err := keyring.NewKey(keyring.StatePrimary)
-	if err != nil {
-		return nil, err
-	}
-	ring, err := keyring.NewRing(k)
-	if err != nil {
-		return nil, err
-	}
-	store, err := cookie.New(cookie.Options{Keys: ring})
+	store, err := bench.StoreWith(cookie.Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +200,7 @@ func buildCases(value map[string]any) ([]testCase, error) {
 	if err != nil {
 		return nil, err
 	}
-	noCacheStore, err := cookie.New(cookie.Options{Keys: ring, ReadCache: -1})
+	noCacheStore, err := bench.StoreWith(cookie.Options{Keys: store.Keys(), ReadCache: -1})
 	if err != nil {
 		return nil, err
 	}
