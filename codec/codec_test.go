@@ -47,26 +47,30 @@ func TestRoundTripEveryPolicy(t *testing.T) {
 	for _, pol := range []codec.Policy{codec.CompressAuto, codec.CompressOff, codec.CompressS2, codec.CompressZstd} {
 		for _, noDict := range []bool{false, true} {
 			for _, padTo := range []int{0, 16, 256} {
-				c := mustNew(t, codec.Options{Compress: pol, NoDictionary: noDict, PadTo: padTo})
-				for _, p := range payloads() {
-					name := fmt.Sprintf("%v/nodict=%v/pad=%d/%s", pol, noDict, padTo, p.name)
-					prefix := []byte("claims")
-					body, f := c.Encode(append([]byte(nil), prefix...), p.data)
-					if !bytes.Equal(body[:len(prefix)], prefix) {
-						t.Fatalf("%s: Encode changed dst's prefix", name)
-					}
-					if padTo > 0 && (len(body)%padTo != 0 || !f.Padded) {
-						t.Fatalf("%s: len %d not a multiple of %d (padded=%v)", name, len(body), padTo, f.Padded)
-					}
-					if pol == codec.CompressOff && f.Compression != codec.None {
-						t.Fatalf("%s: compressed with policy off", name)
-					}
-					got, err := c.Decode(nil, body[len(prefix):], f)
-					if err != nil {
-						t.Fatalf("%s: Decode: %v", name, err)
-					}
-					if !bytes.Equal(got, p.data) {
-						t.Fatalf("%s: round trip mismatch", name)
+				// MinSize 1 also compresses the small payloads the
+				// default leaves as they are.
+				for _, minSize := range []int{0, 1} {
+					c := mustNew(t, codec.Options{Compress: pol, NoDictionary: noDict, PadTo: padTo, MinSize: minSize})
+					for _, p := range payloads() {
+						name := fmt.Sprintf("%v/nodict=%v/pad=%d/min=%d/%s", pol, noDict, padTo, minSize, p.name)
+						prefix := []byte("claims")
+						body, f := c.Encode(append([]byte(nil), prefix...), p.data)
+						if !bytes.Equal(body[:len(prefix)], prefix) {
+							t.Fatalf("%s: Encode changed dst's prefix", name)
+						}
+						if padTo > 0 && (len(body)%padTo != 0 || !f.Padded) {
+							t.Fatalf("%s: len %d not a multiple of %d (padded=%v)", name, len(body), padTo, f.Padded)
+						}
+						if pol == codec.CompressOff && f.Compression != codec.None {
+							t.Fatalf("%s: compressed with policy off", name)
+						}
+						got, err := c.Decode(nil, body[len(prefix):], f)
+						if err != nil {
+							t.Fatalf("%s: Decode: %v", name, err)
+						}
+						if !bytes.Equal(got, p.data) {
+							t.Fatalf("%s: round trip mismatch", name)
+						}
 					}
 				}
 			}
@@ -77,8 +81,8 @@ func TestRoundTripEveryPolicy(t *testing.T) {
 func TestCompressOnlyWhenItPays(t *testing.T) {
 	c := mustNew(t, codec.Options{})
 	want := map[string]codec.Compression{
-		"empty": codec.None, "tiny": codec.None, // under MinSize
-		"small": codec.S2, "medium": codec.S2, "large": codec.Zstd, // Auto: S2 under 2 KiB
+		"empty": codec.None, "tiny": codec.None, "small": codec.None, // under MinSize
+		"medium": codec.S2, "large": codec.Zstd, // Auto: S2 under 2 KiB
 		"random": codec.None, // incompressible
 		"zeros":  codec.Zstd,
 	}
@@ -96,6 +100,34 @@ func TestCompressOnlyWhenItPays(t *testing.T) {
 		}
 		if f.Compression == codec.None && !bytes.Equal(body, p.data) {
 			t.Errorf("%s: uncompressed body differs from payload", p.name)
+		}
+	}
+}
+
+// TestMinSize checks that payloads under MinSize are stored as they are and
+// that a lower MinSize compresses them.
+func TestMinSize(t *testing.T) {
+	small := sessiongen.JSON(sessiongen.New(99).Small())
+	if len(small) >= codec.DefaultMinSize {
+		t.Fatalf("small payload is %d bytes, not under DefaultMinSize", len(small))
+	}
+	for _, tc := range []struct {
+		min  int
+		want codec.Compression
+	}{{0, codec.None}, {len(small) + 1, codec.None}, {len(small), codec.S2}, {32, codec.S2}, {1, codec.S2}} {
+		c := mustNew(t, codec.Options{MinSize: tc.min})
+		body, f := c.Encode(nil, small)
+		if f.Compression != tc.want {
+			t.Errorf("MinSize %d: compression %v, want %v", tc.min, f.Compression, tc.want)
+		}
+		if f.Compression == codec.None && !bytes.Equal(body, small) {
+			t.Errorf("MinSize %d: uncompressed body differs from payload", tc.min)
+		}
+		if got, err := c.Decode(nil, body, f); err != nil || !bytes.Equal(got, small) {
+			t.Errorf("MinSize %d: round trip: %v", tc.min, err)
+		}
+		if n := c.MaxEncodedLen(len(small)); len(body) > n {
+			t.Errorf("MinSize %d: body %d bytes over MaxEncodedLen %d", tc.min, len(body), n)
 		}
 	}
 }

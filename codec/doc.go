@@ -15,6 +15,9 @@
 // Encode tries the algorithm its Policy picks (CompressAuto: S2 for
 // payloads under 2 KiB, Zstd from there on) and keeps the result only when
 // it is shorter than the payload; the Format it returns records the choice.
+// Payloads under Options.MinSize (DefaultMinSize, 256 bytes) are stored as
+// they are: there, compression costs more CPU than its few saved bytes are
+// worth.
 // Both algorithms use a dictionary: DefaultDictionary is built in and
 // trained on typical web sessions, and applications can train and register
 // their own (TrainDictionary, NewDictionary; IDs from

@@ -7,20 +7,23 @@ import (
 )
 
 // ExampleNew shows the default codec compressing a session payload with the
-// built-in dictionary, and reading it back within the size cap.
+// built-in dictionary, and reading it back within the size cap. Payloads
+// under 256 bytes (DefaultMinSize) would be stored as they are.
 func ExampleNew() {
 	c, err := codec.New(codec.Options{}) // Auto compression, built-in dictionary, 64 KiB cap
 	if err != nil {
 		panic(err)
 	}
-	payload := []byte(`{"uid":48213,"locale":"en-US","roles":["user"],"tz":"Europe/Berlin","prefs":{"theme":"dark","page_size":25}}`)
+	payload := []byte(`{"uid":48213,"username":"ada","email":"ada@example.com","locale":"en-US","roles":["user","editor"],` +
+		`"tz":"Europe/Berlin","prefs":{"theme":"dark","page_size":25,"notifications":true},` +
+		`"cart":[{"sku":"SKU-1042","qty":1,"price":"19.90"},{"sku":"SKU-2210","qty":2,"price":"4.50"}],"csrf":"q3v8ZkLx0bW2"}`)
 	body, format := c.Encode(nil, payload)
 	fmt.Println(format.Compression, len(payload), "→", len(body), "bytes")
 
 	back, err := c.Decode(nil, body, format)
 	fmt.Println(string(back) == string(payload), err)
 	// Output:
-	// s2 108 → 47 bytes
+	// s2 297 → 140 bytes
 	// true <nil>
 }
 
