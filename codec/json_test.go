@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"math"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/crumbhq/crumb/codec"
@@ -49,6 +51,10 @@ var unmarshalSeeds = []string{
 	`"s"`, `"esc\"aped"`, `"\u00e9\ud83d\ude00"`, `"\ud800"`, "\"raw \xff\"", "\"ctl\x01\"", `""`,
 	`{}`, `[]`, `{"a":1,"a":2}`, `{"a":[1,{"b":null}],"c":"d"}`, ` { "a" : 1 } `, `{"a":1}x`, `[1,]`, `{"a"}`, `[`, `tru`, `nul`,
 	`{"k\u00e9":1}`, `[1,2,3]`, `"abc`, `{"a":1,}`, `  `, ``,
+	// nested objects and duplicate keys at several levels (the members of
+	// the objects being parsed share one stack)
+	`{"a":1,"b":{"a":2,"c":{"a":3},"a":4},"a":5,"d":[{"a":6},{}],"b":7}`, `{"a":{"b":{"c":1}},"a":{"b":2}}`,
+	`{"a":{"b":1,"c":` + manyMembers(40) + `,"d":2},"e":` + manyMembers(3000) + `}`,
 	// two top-level values: never accepted
 	`truefalse`, `true false`, "true\nfalse", `falsetrue`, `nullnull`, `1 2`, `"a""b"`, `{}{}`, `[] []`, `"a" "b"`,
 }
@@ -216,4 +222,19 @@ func BenchmarkJSON(b *testing.B) {
 			}
 		})
 	}
+}
+
+// manyMembers returns an object of n members, more than one map group and,
+// for large n, more than the decoder keeps for reuse.
+func manyMembers(n int) string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `"k%d":%d`, i%(n-n/8), i) // the last eighth repeats keys
+	}
+	b.WriteByte('}')
+	return b.String()
 }

@@ -25,7 +25,17 @@ const maxDecodeDepth = 10000
 func decodeJSON(data []byte, v any) bool {
 	p := jsonParser{b: data}
 	switch v.(type) {
-	case *any, *map[string]any, *string:
+	case *any, *map[string]any:
+		members := memberPool.Get().(*[]jsonMember)
+		p.members = (*members)[:0]
+		defer func() {
+			if cap(p.members) <= maxPooledMembers {
+				*members = p.members[:0]
+				memberPool.Put(members)
+			}
+		}()
+		p.s = string(data)
+	case *string:
 		p.s = string(data)
 	}
 	switch v := v.(type) {
@@ -110,6 +120,21 @@ type jsonParser struct {
 	// of their own (they keep the document alive, which is the size of a
 	// session).
 	s string
+	// members holds the members of the objects being parsed, innermost
+	// last, so that each map is made once at its final size.
+	members []jsonMember
+}
+
+// memberPool holds the members stacks of parsers (jsonParser.members);
+// stacks grown past maxPooledMembers are left to the collector.
+var memberPool = sync.Pool{New: func() any { s := make([]jsonMember, 0, 32); return &s }}
+
+const maxPooledMembers = 1024
+
+// jsonMember is one parsed member of an object.
+type jsonMember struct {
+	k string
+	v any
 }
 
 func (p *jsonParser) space() {
@@ -190,12 +215,12 @@ func (p *jsonParser) object() (any, bool) {
 	}
 	defer func() { p.depth-- }()
 	p.i++ // '{'
-	m := map[string]any{}
 	p.space()
 	if p.i < len(p.b) && p.b[p.i] == '}' {
 		p.i++
-		return m, true
+		return map[string]any{}, true
 	}
+	start := len(p.members)
 	for {
 		p.space()
 		k, ok := p.plainString()
@@ -212,7 +237,7 @@ func (p *jsonParser) object() (any, bool) {
 		if !ok {
 			return nil, false
 		}
-		m[k] = v
+		p.members = append(p.members, jsonMember{k, v})
 		p.space()
 		if p.i >= len(p.b) {
 			return nil, false
@@ -222,6 +247,13 @@ func (p *jsonParser) object() (any, bool) {
 			p.i++
 		case '}':
 			p.i++
+			ms := p.members[start:]
+			m := make(map[string]any, len(ms))
+			for _, e := range ms { // in order: the last duplicate key wins
+				m[e.k] = e.v
+			}
+			clear(ms)
+			p.members = p.members[:start]
 			return m, true
 		default:
 			return nil, false
