@@ -55,6 +55,7 @@ var unmarshalSeeds = []string{
 	// the objects being parsed share one stack)
 	`{"a":1,"b":{"a":2,"c":{"a":3},"a":4},"a":5,"d":[{"a":6},{}],"b":7}`, `{"a":{"b":{"c":1}},"a":{"b":2}}`,
 	`{"a":{"b":1,"c":` + manyMembers(40) + `,"d":2},"e":` + manyMembers(3000) + `}`,
+	`[1,[2,[3,4],5],{"a":[6,7]},[],[[]],8]`, `{"a":[` + strings.Repeat(`"x",{"b":[1,2]},`, 700) + `9]}`,
 	// two top-level values: never accepted
 	`truefalse`, `true false`, "true\nfalse", `falsetrue`, `nullnull`, `1 2`, `"a""b"`, `{}{}`, `[] []`, `"a" "b"`,
 }

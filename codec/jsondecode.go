@@ -26,12 +26,12 @@ func decodeJSON(data []byte, v any) bool {
 	p := jsonParser{b: data}
 	switch v.(type) {
 	case *any, *map[string]any:
-		members := memberPool.Get().(*[]jsonMember)
-		p.members = (*members)[:0]
+		st := stackPool.Get().(*jsonStacks)
+		p.members, p.elems = st.members[:0], st.elems[:0]
 		defer func() {
-			if cap(p.members) <= maxPooledMembers {
-				*members = p.members[:0]
-				memberPool.Put(members)
+			if cap(p.members) <= maxPooledStack && cap(p.elems) <= maxPooledStack {
+				st.members, st.elems = p.members[:0], p.elems[:0]
+				stackPool.Put(st)
 			}
 		}()
 		p.s = string(data)
@@ -120,16 +120,26 @@ type jsonParser struct {
 	// of their own (they keep the document alive, which is the size of a
 	// session).
 	s string
-	// members holds the members of the objects being parsed, innermost
-	// last, so that each map is made once at its final size.
+	// members and elems hold the members of the objects and the elements
+	// of the arrays being parsed, innermost last, so that each map and
+	// slice is made once at its final size.
 	members []jsonMember
+	elems   []any
 }
 
-// memberPool holds the members stacks of parsers (jsonParser.members);
-// stacks grown past maxPooledMembers are left to the collector.
-var memberPool = sync.Pool{New: func() any { s := make([]jsonMember, 0, 32); return &s }}
+// jsonStacks are a parser's members and elems, pooled; stacks grown past
+// maxPooledStack are left to the collector. Each object and array clears
+// its part when it is done, so a pooled stack references no session data.
+type jsonStacks struct {
+	members []jsonMember
+	elems   []any
+}
 
-const maxPooledMembers = 1024
+var stackPool = sync.Pool{New: func() any {
+	return &jsonStacks{members: make([]jsonMember, 0, 32), elems: make([]any, 0, 32)}
+}}
+
+const maxPooledStack = 1024
 
 // jsonMember is one parsed member of an object.
 type jsonMember struct {
@@ -267,19 +277,19 @@ func (p *jsonParser) array() (any, bool) {
 	}
 	defer func() { p.depth-- }()
 	p.i++ // '['
-	a := []any{}
 	p.space()
 	if p.i < len(p.b) && p.b[p.i] == ']' {
 		p.i++
-		return a, true
+		return []any{}, true
 	}
+	start := len(p.elems)
 	for {
 		p.space()
 		v, ok := p.value()
 		if !ok {
 			return nil, false
 		}
-		a = append(a, v)
+		p.elems = append(p.elems, v)
 		p.space()
 		if p.i >= len(p.b) {
 			return nil, false
@@ -289,6 +299,11 @@ func (p *jsonParser) array() (any, bool) {
 			p.i++
 		case ']':
 			p.i++
+			es := p.elems[start:]
+			a := make([]any, len(es))
+			copy(a, es)
+			clear(es)
+			p.elems = p.elems[:start]
 			return a, true
 		default:
 			return nil, false
