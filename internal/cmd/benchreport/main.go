@@ -414,14 +414,26 @@ func compositionTargets(p func(string, ...any), get func(string, string) float64
 		}
 	}
 	p("| create + read within 1.3× of the naive composition, typed and map, small and medium (issue 17) | %s | %s |", strings.Join(floor, ", "), verdict(ok))
-	var vsJSON []string
+	var vsJSON, floorVsJSON []string
 	ok = true
+	floorBest := 0.0
 	for _, s := range []string{"small", "medium"} {
 		x := rt("typed", s, "gorilla-json") / rt("typed", s, "crumb")
+		f := rt("typed", s, "gorilla-json") / rt("typed", s, "naive")
 		vsJSON = append(vsJSON, fmt.Sprintf("%s %.2f×", s, x))
+		floorVsJSON = append(floorVsJSON, fmt.Sprintf("%s %.2f×", s, f))
 		ok = ok && x >= 2
+		floorBest = max(floorBest, f)
 	}
-	p("| typed structs: create + read ≥ 2× faster than gorilla/securecookie JSON (issue 17) | %s | %s |", strings.Join(vsJSON, ", "), verdict(ok))
+	why := verdict(ok)
+	if !ok && floorBest < 2.3 {
+		// The floor is no more than ~15% faster than crumb needs to be:
+		// the target asks crumb to be about as fast as the floor.
+		why += ": the naive composition itself is only " + strings.Join(floorVsJSON, ", ") +
+			" faster than gorilla/securecookie JSON; both spend most of their time in encoding/json, which crumb uses for structs too"
+	}
+	p("| typed structs: create + read ≥ 2× faster than gorilla/securecookie JSON (issue 17) | %s (the naive composition: %s) | %s |",
+		strings.Join(vsJSON, ", "), strings.Join(floorVsJSON, ", "), why)
 }
 
 // compositionKinds and compositionLibs are the dimensions of the bench
