@@ -171,7 +171,7 @@ func (o *objectScanner) close() bool {
 // as encoding/json escapes them.
 func (JSON) AppendObject(dst []byte, members map[string][]byte) ([]byte, error) {
 	dst = append(dst, '{')
-	var buf [16]string
+	var buf [32]string
 	for i, k := range sortedKeys(buf[:], members) {
 		if i > 0 {
 			dst = append(dst, ',')

@@ -12,7 +12,7 @@ import (
 func TestSortedKeys(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	alphabet := []byte{0, 1, 'a', 'b', 0x7f, 0x80, 0xff}
-	for n := range 40 {
+	for n := range 70 {
 		for range 50 {
 			m := map[string]int{}
 			for len(m) < n {
@@ -22,7 +22,7 @@ func TestSortedKeys(t *testing.T) {
 				}
 				m[string(k)] = 0
 			}
-			var buf [16]string
+			var buf [32]string
 			got := sortedKeys(buf[:], m)
 			want := make([]string, 0, n)
 			for k := range m {
