@@ -28,12 +28,7 @@ func decodeJSON(data []byte, v any) bool {
 	case *any, *map[string]any:
 		st := stackPool.Get().(*jsonStacks)
 		p.members, p.elems = st.members[:0], st.elems[:0]
-		defer func() {
-			if cap(p.members) <= maxPooledStack && cap(p.elems) <= maxPooledStack {
-				st.members, st.elems = p.members[:0], p.elems[:0]
-				stackPool.Put(st)
-			}
-		}()
+		defer func() { st.release(p.members, p.elems) }()
 		p.s = string(data)
 	case *string:
 		p.s = string(data)
@@ -129,7 +124,8 @@ type jsonParser struct {
 
 // jsonStacks are a parser's members and elems, pooled; stacks grown past
 // maxPooledStack are left to the collector. Each object and array clears
-// its part when it is done, so a pooled stack references no session data.
+// its part when it is done, and decodeJSON what a document it gave up on
+// left, so a pooled stack references no session data.
 type jsonStacks struct {
 	members []jsonMember
 	elems   []any
@@ -140,6 +136,18 @@ var stackPool = sync.Pool{New: func() any {
 }}
 
 const maxPooledStack = 1024
+
+// release returns the stacks a parser used (grown, perhaps) to the pool,
+// cleared: a document the parser gave up on leaves members behind.
+func (st *jsonStacks) release(members []jsonMember, elems []any) {
+	if cap(members) > maxPooledStack || cap(elems) > maxPooledStack {
+		return
+	}
+	clear(members)
+	clear(elems)
+	st.members, st.elems = members[:0], elems[:0]
+	stackPool.Put(st)
+}
 
 // jsonMember is one parsed member of an object.
 type jsonMember struct {
