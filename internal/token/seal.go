@@ -1,6 +1,9 @@
 package token
 
 import (
+	"slices"
+	"sync"
+
 	"github.com/crumbhq/crumb/codec"
 	"github.com/crumbhq/crumb/internal/envelope"
 	"github.com/crumbhq/crumb/keyring"
@@ -36,7 +39,8 @@ func BuildPlaintext(buf []byte, c *Claims, payload []byte, cd *codec.Codec) []by
 // exceeds the codec's cap or the token would exceed maxLen characters: it
 // never issues a token its own reader would reject.
 //
-// Seal makes two allocations: the envelope buffer and the string.
+// Seal makes one allocation, the string: the envelope is built in a pooled
+// buffer (see envelopeBuffers).
 func Seal(r *keyring.Ring, cd *codec.Codec, purpose string, c *Claims, payload []byte, maxLen int) (string, error) {
 	if err := c.Validate(); err != nil {
 		return "", err
@@ -46,13 +50,36 @@ func Seal(r *keyring.Ring, cd *codec.Codec, purpose string, c *Claims, payload [
 	}
 	const hs = envelope.HeaderSize
 	size := hs + claimsLen(c) + cd.MaxEncodedLen(len(payload)) + envelope.TagSize + envelope.ADSpare(purpose)
-	buf := make([]byte, hs, size)
+	bp := envelopeBuffers.Get().(*[]byte)
+	buf := slices.Grow((*bp)[:0], size)[:hs]
 	pt := BuildPlaintext(buf[hs:], c, payload, cd)
 	// The plaintext sits right after the header space, so Ring.Seal writes
 	// the header in front of it and encrypts in place.
 	env := r.Seal(buf[:0], pt, purpose)
+	defer putEnvelopeBuffer(bp, env, size)
 	if n := encodedLen(len(env)); n > maxLen {
 		return "", &SizeError{Reason: ReasonTokenTooLarge, Size: n, Max: maxLen}
 	}
 	return encode(env), nil
+}
+
+// envelopeBuffers holds the buffers Seal builds envelopes in: a token is a
+// copy (its base64 encoding), so the buffer is free again once it is made.
+var envelopeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 2<<10); return &b }}
+
+// maxPooledEnvelope caps the buffers kept in envelopeBuffers, in bytes.
+const maxPooledEnvelope = 16 << 10
+
+// putEnvelopeBuffer returns to the pool the buffer of env, which Seal built
+// in at most size bytes. env itself is header, ciphertext and tag (the
+// plaintext was encrypted in place); what the codec may have written past
+// it is cleared, so a pooled buffer holds no session data.
+func putEnvelopeBuffer(bp *[]byte, env []byte, size int) {
+	buf := env[:cap(env)]
+	if cap(buf) > maxPooledEnvelope {
+		return
+	}
+	clear(buf[len(env):min(size, cap(buf))])
+	*bp = buf[:0]
+	envelopeBuffers.Put(bp)
 }

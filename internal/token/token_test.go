@@ -340,8 +340,8 @@ func TestAllocations(t *testing.T) {
 		o         codec.Options
 		seal, opn float64
 	}{
-		{"uncompressed", codec.Options{Compress: codec.CompressOff}, 2, 1},
-		{"s2", codec.Options{Compress: codec.CompressS2}, 2, 2},
+		{"uncompressed", codec.Options{Compress: codec.CompressOff}, 1, 1},
+		{"s2", codec.Options{Compress: codec.CompressS2}, 1, 2},
 	} {
 		cd := newCodec(t, tc.o)
 		c := claims("erin")
