@@ -145,6 +145,12 @@ func appendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		for i+8 <= len(s) && !mayNeedEscape(binary.LittleEndian.Uint64([]byte(s[i:i+8]))) {
+			i += 8 // eight bytes that are all printable ASCII needing no escape
+		}
+		if i >= len(s) {
+			break
+		}
 		if b := s[i]; b < utf8.RuneSelf {
 			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
 				i++
@@ -189,6 +195,21 @@ func appendJSONString(dst []byte, s string) []byte {
 		i += size
 	}
 	return append(append(dst, s[start:]...), '"')
+}
+
+// mayNeedEscape reports whether any of the eight bytes of x is not
+// printable ASCII that appendJSONString copies as is: a control character,
+// a byte of 0x80 or more, '"', '\\', '<', '>' or '&'. Each test is exact for
+// "some byte is": (v - 0x01…) &^ v & 0x80… is non-zero exactly when a byte
+// of v is zero, and (x - n·0x01…) &^ x & 0x80… exactly when a byte of x is
+// below n ≤ 0x80.
+func mayNeedEscape(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	zero := func(v uint64) uint64 { return (v - ones) &^ v & highs }
+	return (x&highs |
+		(x-0x20*ones)&^x&highs |
+		zero(x^'"'*ones) | zero(x^'\\'*ones) |
+		zero(x^'<'*ones) | zero(x^'>'*ones) | zero(x^'&'*ones)) != 0
 }
 
 // sortedKeys returns m's keys in ascending byte order, appended to buf (pass
