@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/crumbhq/crumb/codec"
 	"github.com/crumbhq/crumb/internal/sessiongen"
@@ -78,15 +79,47 @@ func unmarshalTargets() []func() any {
 	}
 }
 
+// checkUnmarshal compares Unmarshal and UnmarshalString with encoding/json
+// on data, into every target.
 func checkUnmarshal(t *testing.T, data []byte) {
 	t.Helper()
 	for _, mk := range unmarshalTargets() {
-		got, want := mk(), mk()
-		err := codec.JSON{}.Unmarshal(data, got)
+		want := mk()
 		wantErr := json.Unmarshal(data, want)
-		if (err == nil) != (wantErr == nil) || !reflect.DeepEqual(got, want) {
-			t.Fatalf("%q into %T: got %#v (%v), encoding/json %#v (%v)", data, got, reflect.ValueOf(got).Elem(), err, reflect.ValueOf(want).Elem(), wantErr)
+		for name, unmarshal := range map[string]func(any) error{
+			"Unmarshal":       func(v any) error { return codec.JSON{}.Unmarshal(data, v) },
+			"UnmarshalString": func(v any) error { return codec.JSON{}.UnmarshalString(string(data), v) },
+		} {
+			got := mk()
+			err := unmarshal(got)
+			if (err == nil) != (wantErr == nil) || !reflect.DeepEqual(got, want) {
+				t.Fatalf("%s %q into %T: got %#v (%v), encoding/json %#v (%v)", name, data, got, reflect.ValueOf(got).Elem(), err, reflect.ValueOf(want).Elem(), wantErr)
+			}
 		}
+	}
+}
+
+// TestUnmarshalStringShares checks that UnmarshalString's strings are parts
+// of its input and Unmarshal's are not parts of the caller's buffer (which
+// the caller may change).
+func TestUnmarshalStringShares(t *testing.T) {
+	doc := `{"name":"erin","roles":["admin"],"prefs":{"tz":"UTC"}}`
+	var shared map[string]any
+	if err := (codec.JSON{}).UnmarshalString(doc, &shared); err != nil {
+		t.Fatal(err)
+	}
+	base := uintptr(unsafe.Pointer(unsafe.StringData(doc)))
+	if p := uintptr(unsafe.Pointer(unsafe.StringData(shared["name"].(string)))); p < base || p >= base+uintptr(len(doc)) {
+		t.Error("UnmarshalString copied a plain string instead of sharing its input")
+	}
+	buf := []byte(doc)
+	var copied map[string]any
+	if err := (codec.JSON{}).Unmarshal(buf, &copied); err != nil {
+		t.Fatal(err)
+	}
+	clear(buf) // the caller reuses its buffer
+	if !reflect.DeepEqual(copied, shared) {
+		t.Errorf("Unmarshal's result changed with its input buffer: %v", copied)
 	}
 }
 

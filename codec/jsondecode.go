@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"sync"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // A hand-written decoder for the targets session data is read into: *any,
@@ -22,16 +23,22 @@ const maxDecodeDepth = 10000
 
 // decodeJSON tries the fast path for data into v and reports whether it
 // handled it (successfully: the fast path never reports errors).
-func decodeJSON(data []byte, v any) bool {
-	p := jsonParser{b: data}
+// shared is data as a string when the caller has it (decoded strings are
+// then substrings of it), or "".
+func decodeJSON(data []byte, shared string, v any) bool {
+	p := jsonParser{b: data, s: shared}
 	switch v.(type) {
 	case *any, *map[string]any:
 		st := stackPool.Get().(*jsonStacks)
 		p.members, p.elems = st.members[:0], st.elems[:0]
 		defer func() { st.release(p.members, p.elems) }()
-		p.s = string(data)
+		if p.s == "" {
+			p.s = string(data)
+		}
 	case *string:
-		p.s = string(data)
+		if p.s == "" {
+			p.s = string(data)
+		}
 	}
 	switch v := v.(type) {
 	case *any:
@@ -388,7 +395,19 @@ func (p *jsonParser) number() (lit []byte, isInt, ok bool) {
 // unmarshalJSON decodes with the fast path when it applies, else with
 // encoding/json.
 func unmarshalJSON(data []byte, v any) error {
-	if decodeJSON(data, v) {
+	if decodeJSON(data, "", v) {
+		return nil
+	}
+	return json.Unmarshal(data, v)
+}
+
+// unmarshalJSONString is unmarshalJSON on a string, whose memory the
+// decoded strings share.
+func unmarshalJSONString(s string, v any) error {
+	// A view of s's bytes, never written: the parser only reads its input,
+	// and so does encoding/json (it copies what it keeps).
+	data := unsafe.Slice(unsafe.StringData(s), len(s))
+	if decodeJSON(data, s, v) {
 		return nil
 	}
 	return json.Unmarshal(data, v)

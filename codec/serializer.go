@@ -43,9 +43,19 @@ type Serializer interface {
 	Unmarshal(data []byte, v any) error
 }
 
+// A StringUnmarshaler is a Serializer that can also decode from a string.
+// A string never changes, so the strings decoded from it can share its
+// memory instead of being copied out: a decode makes one copy of the
+// payload less. cookie uses it for session data, whose bytes it never
+// changes once made.
+type StringUnmarshaler interface {
+	UnmarshalString(data string, v any) error
+}
+
 var (
-	_ Serializer = JSON{}
-	_ Serializer = Raw{}
+	_ Serializer        = JSON{}
+	_ Serializer        = Raw{}
+	_ StringUnmarshaler = JSON{}
 )
 
 // JSON is the default serializer: RFC 8259 JSON, so any language can read a
@@ -68,6 +78,11 @@ func (JSON) Marshal(v any) ([]byte, error) { return marshalJSON(v) }
 
 // Unmarshal decodes data into v as encoding/json.Unmarshal does.
 func (JSON) Unmarshal(data []byte, v any) error { return unmarshalJSON(data, v) }
+
+// UnmarshalString decodes data into v as Unmarshal does. The strings it
+// decodes into a *string, a map, a slice or an interface are parts of data,
+// not copies: they keep data's memory alive.
+func (JSON) UnmarshalString(data string, v any) error { return unmarshalJSONString(data, v) }
 
 // Raw passes bytes through: Marshal accepts []byte or string, Unmarshal
 // accepts *[]byte (which receives a copy) or *string.

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/crumbhq/crumb/codec"
 )
@@ -24,8 +25,9 @@ import (
 
 type serializerPair struct {
 	ser    codec.Serializer
-	obj    codec.ObjectSerializer // ser as an ObjectSerializer, or nil
-	lookup codec.ObjectLookup     // obj as an ObjectLookup, or nil
+	obj    codec.ObjectSerializer  // ser as an ObjectSerializer, or nil
+	lookup codec.ObjectLookup      // obj as an ObjectLookup, or nil
+	str    codec.StringUnmarshaler // ser as a StringUnmarshaler, or nil
 }
 
 func newSerializerPair(s codec.Serializer) serializerPair {
@@ -34,7 +36,20 @@ func newSerializerPair(s codec.Serializer) serializerPair {
 	if obj != nil {
 		lookup, _ = s.(codec.ObjectLookup)
 	}
-	return serializerPair{ser: s, obj: obj, lookup: lookup}
+	str, _ := s.(codec.StringUnmarshaler)
+	return serializerPair{ser: s, obj: obj, lookup: lookup, str: str}
+}
+
+// unmarshal decodes b, the payload or one member of it, into v. Those bytes
+// are never changed once made (a token's decoded body, a serializer's
+// output; Payload returns a copy), so a serializer that can decode from a
+// string gets them as one, and the strings it decodes share them instead of
+// copying them.
+func (p serializerPair) unmarshal(b []byte, v any) error {
+	if p.str != nil {
+		return p.str.UnmarshalString(unsafe.String(unsafe.SliceData(b), len(b)), v)
+	}
+	return p.ser.Unmarshal(b, v)
 }
 
 type data struct {
@@ -213,7 +228,7 @@ func Get[T any](r *Record, key string) (T, error) {
 	if !ok {
 		return v, ErrNoValue
 	}
-	if err := r.serializers.ser.Unmarshal(raw, &v); err != nil {
+	if err := r.serializers.unmarshal(raw, &v); err != nil {
 		return v, fmt.Errorf("cookie: value %q: %w", key, err)
 	}
 	return v, nil
@@ -237,7 +252,7 @@ func As[T any](r *Record) (T, error) {
 	if err != nil || len(p) == 0 {
 		return v, err
 	}
-	if err := r.serializers.ser.Unmarshal(p, &v); err != nil {
+	if err := r.serializers.unmarshal(p, &v); err != nil {
 		return v, fmt.Errorf("cookie: session data: %w", err)
 	}
 	return v, nil

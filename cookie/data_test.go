@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 
+	"github.com/crumbhq/crumb/codec"
 	"github.com/crumbhq/crumb/cookie"
 )
 
@@ -192,5 +194,54 @@ func TestCheckMeta(t *testing.T) {
 	}
 	if _, err := s.Save(context.Background(), r); err != nil {
 		t.Fatalf("16 entries that CheckMeta accepted: %v", err)
+	}
+}
+
+// TestDecodedValuesOutliveRecord: the strings As and Get decode share the
+// record's payload (never copied out of it), so that payload must never
+// change. Values decoded from compressed and uncompressed tokens, from
+// cached and uncached reads, must stay as they were while the record is
+// changed and saved, other sessions are read and collections run.
+func TestDecodedValuesOutliveRecord(t *testing.T) {
+	data := map[string]any{"name": "erin", "roles": []any{"admin", "ops"}, "prefs": map[string]any{"tz": "Europe/Lisbon"}, "note": strings.Repeat("long enough to compress ", 20)}
+	for _, o := range []codec.Options{{}, {Compress: codec.CompressOff}} {
+		cd, err := codec.New(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := newStore(t, cookie.Options{Codec: cd})
+		tok := mustCreate(t, s, cookie.CreateOptions{Data: data})
+		var all []map[string]any
+		var names []string
+		for range 3 { // the first read fills the read cache, the others hit it
+			r := mustRead(t, s, tok)
+			m, err := cookie.As[map[string]any](r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			name, err := cookie.Get[string](r, "name")
+			if err != nil {
+				t.Fatal(err)
+			}
+			all, names = append(all, m), append(names, name)
+			if err := r.Set("name", "mallory"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Save(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := range 200 {
+			other := mustCreate(t, s, cookie.CreateOptions{Data: map[string]any{"name": strings.Repeat("x", i), "note": strings.Repeat("y", 500)}})
+			if _, err := cookie.As[map[string]any](mustRead(t, s, other)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		runtime.GC()
+		for i, m := range all {
+			if !reflect.DeepEqual(m, data) || names[i] != "erin" {
+				t.Fatalf("%v, read %d: decoded values changed: %v, name %q", o.Compress, i, m, names[i])
+			}
+		}
 	}
 }
