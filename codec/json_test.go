@@ -35,6 +35,18 @@ func checkMarshal(t *testing.T, v any) {
 	if (err == nil) != (wantErr == nil) || !bytes.Equal(got, want) {
 		t.Fatalf("%#v: got %s (%v), encoding/json %s (%v)", v, got, err, want, wantErr)
 	}
+	// AppendMarshal: the same bytes after what dst held, whose spare
+	// capacity holds stale bytes (a reused buffer).
+	dst := append(bytes.Repeat([]byte{'#'}, 64)[:0], "prefix"...)
+	got, err = codec.JSON{}.AppendMarshal(dst, v)
+	if wantErr == nil {
+		want = append([]byte("prefix"), want...)
+	} else {
+		want = []byte("prefix")
+	}
+	if (err == nil) != (wantErr == nil) || !bytes.Equal(got, want) {
+		t.Fatalf("AppendMarshal %#v: got %s (%v), want %s (%v)", v, got, err, want, wantErr)
+	}
 }
 
 func TestMarshalMatchesEncodingJSON(t *testing.T) {

@@ -52,10 +52,18 @@ type StringUnmarshaler interface {
 	UnmarshalString(data string, v any) error
 }
 
+// A MarshalAppender is a Serializer that can append a value's encoding to
+// a buffer, so that a caller which needs the bytes only briefly (to seal
+// them into a token) can reuse its buffer instead of getting a new one.
+type MarshalAppender interface {
+	AppendMarshal(dst []byte, v any) ([]byte, error)
+}
+
 var (
 	_ Serializer        = JSON{}
 	_ Serializer        = Raw{}
 	_ StringUnmarshaler = JSON{}
+	_ MarshalAppender   = JSON{}
 )
 
 // JSON is the default serializer: RFC 8259 JSON, so any language can read a
@@ -75,6 +83,9 @@ func (JSON) ID() SerializerID { return JSONID }
 
 // Marshal encodes v as encoding/json.Marshal does.
 func (JSON) Marshal(v any) ([]byte, error) { return marshalJSON(v) }
+
+// AppendMarshal appends to dst what Marshal returns for v.
+func (JSON) AppendMarshal(dst []byte, v any) ([]byte, error) { return appendMarshalJSON(dst, v) }
 
 // Unmarshal decodes data into v as encoding/json.Unmarshal does.
 func (JSON) Unmarshal(data []byte, v any) error { return unmarshalJSON(data, v) }

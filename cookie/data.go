@@ -28,6 +28,7 @@ type serializerPair struct {
 	obj    codec.ObjectSerializer  // ser as an ObjectSerializer, or nil
 	lookup codec.ObjectLookup      // obj as an ObjectLookup, or nil
 	str    codec.StringUnmarshaler // ser as a StringUnmarshaler, or nil
+	app    codec.MarshalAppender   // ser as a MarshalAppender, or nil
 }
 
 func newSerializerPair(s codec.Serializer) serializerPair {
@@ -37,7 +38,8 @@ func newSerializerPair(s codec.Serializer) serializerPair {
 		lookup, _ = s.(codec.ObjectLookup)
 	}
 	str, _ := s.(codec.StringUnmarshaler)
-	return serializerPair{ser: s, obj: obj, lookup: lookup, str: str}
+	app, _ := s.(codec.MarshalAppender)
+	return serializerPair{ser: s, obj: obj, lookup: lookup, str: str, app: app}
 }
 
 // unmarshal decodes b, the payload or one member of it, into v. Those bytes

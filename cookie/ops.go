@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"sync"
 	"time"
 
 	"github.com/crumbhq/crumb/codec"
@@ -41,11 +42,12 @@ type CreateOptions struct {
 // NewRecord returns a new session that has not been saved yet: Save (or
 // Create, which does both) seals it into its first token.
 func (s *Store) NewRecord(opts CreateOptions) (*Record, error) {
-	return s.newRecord(opts, time.Now().Unix())
+	return s.newRecord(opts, time.Now().Unix(), nil)
 }
 
-// newRecord is NewRecord at now (unix seconds).
-func (s *Store) newRecord(opts CreateOptions, now int64) (*Record, error) {
+// newRecord is NewRecord at now (unix seconds). With scratch, the data is
+// serialized into *scratch (see Create) when the serializer can append.
+func (s *Store) newRecord(opts CreateOptions, now int64, scratch *[]byte) (*Record, error) {
 	if opts.Remember && s.rememberAbs == 0 {
 		return nil, errNoRemember
 	}
@@ -74,7 +76,15 @@ func (s *Store) newRecord(opts CreateOptions, now int64) (*Record, error) {
 		changed:     true,
 		serializers: s.serializers,
 	}
-	if opts.Data != nil {
+	switch {
+	case opts.Data != nil && scratch != nil && s.serializers.app != nil:
+		b, err := s.serializers.app.AppendMarshal((*scratch)[:0], opts.Data)
+		*scratch = b
+		if err != nil {
+			return nil, fmt.Errorf("cookie: serializing session data: %w", err)
+		}
+		r.data = data{payload: b}
+	case opts.Data != nil:
 		if err := r.SetData(opts.Data); err != nil {
 			return nil, err
 		}
@@ -90,11 +100,32 @@ func (s *Store) newRecord(opts CreateOptions, now int64) (*Record, error) {
 // Create starts a session and returns its first token.
 func (s *Store) Create(ctx context.Context, opts CreateOptions) (string, error) {
 	now := time.Now().Unix() // one clock read: created and issued are the same second
-	r, err := s.newRecord(opts, now)
+	// The record lives until its token is sealed: its data is serialized
+	// into a pooled buffer, not a copy of its own.
+	bp := payloadBuffers.Get().(*[]byte)
+	defer putPayloadBuffer(bp)
+	r, err := s.newRecord(opts, now, bp)
 	if err != nil {
 		return "", err
 	}
 	return s.save(ctx, r, now)
+}
+
+// payloadBuffers holds the buffers Create serializes session data into.
+var payloadBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1<<10); return &b }}
+
+// maxPooledPayload caps the buffers kept in payloadBuffers, in bytes.
+const maxPooledPayload = 16 << 10
+
+// putPayloadBuffer clears the session data in *bp and pools the buffer.
+func putPayloadBuffer(bp *[]byte) {
+	b := *bp
+	if cap(b) > maxPooledPayload {
+		return
+	}
+	clear(b)
+	*bp = b[:0]
+	payloadBuffers.Put(bp)
 }
 
 // Read opens a token and returns its session. It fails
