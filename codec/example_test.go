@@ -2,6 +2,7 @@ package codec_test
 
 import (
 	"fmt"
+	"log"
 
 	"github.com/crumbhq/crumb/codec"
 )
@@ -38,4 +39,31 @@ func Example_compressionOff() {
 	fmt.Println(format.Compression, format.Padded, len(body))
 	// Output:
 	// none true 64
+}
+
+// A buffer reused for each encoding: AppendMarshal writes after what it
+// holds.
+func ExampleJSON_AppendMarshal() {
+	buf := make([]byte, 0, 256)
+	for _, v := range []map[string]any{{"user": "erin"}, {"user": "frank", "roles": []string{"admin"}}} {
+		var err error
+		buf, err = codec.JSON{}.AppendMarshal(buf[:0], v)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(string(buf))
+	}
+	// Output:
+	// {"user":"erin"}
+	// {"roles":["admin"],"user":"frank"}
+}
+
+// Decoding from a string: the decoded strings are parts of it, not copies.
+func ExampleJSON_UnmarshalString() {
+	var m map[string]any
+	if err := (codec.JSON{}).UnmarshalString(`{"user":"erin","roles":["admin"]}`, &m); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(m["user"], m["roles"])
+	// Output: erin [admin]
 }
