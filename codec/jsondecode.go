@@ -433,18 +433,6 @@ func marshalJSON(v any) ([]byte, error) {
 	return json.Marshal(v)
 }
 
-// appendMarshalJSON appends what marshalJSON returns for v to dst.
-func appendMarshalJSON(dst []byte, v any) ([]byte, error) {
-	if b, ok := appendJSON(dst, v, 0); ok {
-		return b, nil
-	}
-	b, err := json.Marshal(v) // dst's length is unchanged; what lies past it is overwritten
-	if err != nil {
-		return dst, err
-	}
-	return append(dst, b...), nil
-}
-
 // maxScratch caps the buffers kept in scratchPool, in bytes.
 const maxScratch = 64 << 10
 

@@ -2,9 +2,11 @@ package codec
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"math"
 	"slices"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -250,4 +252,46 @@ func keyPrefix(k string) uint64 {
 	var b [8]byte
 	copy(b[:], k)
 	return binary.BigEndian.Uint64(b[:])
+}
+
+// appendMarshalJSON appends what marshalJSON returns for v to dst.
+func appendMarshalJSON(dst []byte, v any) ([]byte, error) {
+	if b, ok := appendJSON(dst, v, 0); ok {
+		return b, nil
+	}
+	// encoding/json's turn (dst's length is unchanged; what the fast path
+	// wrote past it is overwritten). Encoder.Encode writes what Marshal
+	// returns, and a newline, into dst, where Marshal would make a new
+	// slice.
+	e := jsonEncoders.Get().(*jsonEncoder)
+	e.w.b = dst
+	err := e.enc.Encode(v)
+	b := e.w.b
+	e.w.b = nil
+	jsonEncoders.Put(e)
+	if err != nil {
+		return dst, err
+	}
+	return b[:len(b)-1], nil
+}
+
+// jsonEncoder is an encoding/json Encoder that appends to a buffer.
+type jsonEncoder struct {
+	w   appendWriter
+	enc *json.Encoder
+}
+
+var jsonEncoders = sync.Pool{New: func() any {
+	e := new(jsonEncoder)
+	e.enc = json.NewEncoder(&e.w) // HTML-safe escaping, no indent: as Marshal
+	return e
+}}
+
+// appendWriter appends what is written to it to b; it never fails, so an
+// Encoder writing to it never holds a write error.
+type appendWriter struct{ b []byte }
+
+func (w *appendWriter) Write(p []byte) (int, error) {
+	w.b = append(w.b, p...)
+	return len(p), nil
 }
