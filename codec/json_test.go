@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/crumbhq/crumb/codec"
@@ -69,6 +70,17 @@ var unmarshalSeeds = []string{
 	`{"a":1,"b":{"a":2,"c":{"a":3},"a":4},"a":5,"d":[{"a":6},{}],"b":7}`, `{"a":{"b":{"c":1}},"a":{"b":2}}`,
 	`{"a":{"b":1,"c":` + manyMembers(40) + `,"d":2},"e":` + manyMembers(3000) + `}`,
 	`[1,[2,[3,4],5],{"a":[6,7]},[],[[]],8]`, `{"a":[` + strings.Repeat(`"x",{"b":[1,2]},`, 700) + `9]}`,
+	// struct targets: fields by exact name, nesting, null, other names,
+	// fields given twice, values of another type, numbers out of range
+	`{"csrf":"c","locale":"pl-PL","login_at":1767251088,"mfa":true,"role":"admin","uid":7494743,"username":"marta"}`,
+	`{"in":{"s":"a","n":-128,"u":65535,"f":1.5,"B":true,"p":{"s":"b","p":null},"l":[{"s":"c"},{}],"m":{"x":1,"y":-2},"a":{"k":[1,"two",null]},"ns":"named"},"ints":[1,-2,9223372036854775807],"strs":{"k":"v"},"x":1e300,"ps":"str","UP":"u","up2":"l","anys":[1,"a",{},[]],"maps":{"a":[1,2],"b":[]}}`,
+	`{"in":{"s":null,"n":null,"p":null,"l":null,"m":null,"a":null},"ints":null,"strs":null,"ps":null,"anys":null,"maps":null}`,
+	`{"in":{},"ints":[],"strs":{},"anys":[],"maps":{}}`, `{}`, `{"s":"x","S":"y"}`, `{"S":"upper only"}`, `{"up":"folded"}`, `{"UP":"a","up2":"b","Up2":"c"}`,
+	`{"s":"a","s":"b"}`, `{"p":{"s":"a"},"p":{"n":1}}`, `{"m":{"a":1},"m":{"b":2}}`, `{"m":{"a":1,"a":2}}`, `{"unknown":1,"s":"a"}`, `{"unexported":5}`,
+	`{"Skip":"x","-":"dash","BadTag":"b","bad\\tag":"c"}`, `{"n":128}`, `{"n":-129}`, `{"u":-1}`, `{"u":65536}`, `{"n":1.0}`, `{"n":1e2}`, `{"f":3.5e38}`,
+	`{"x":1e400}`, `{"s":1}`, `{"n":"1"}`, `{"B":"true"}`, `{"l":{}}`, `{"m":[]}`, `{"p":[]}`, `{"s":"esc\"aped"}`, `{"s":"a"`, `{"s":"a",}`, `{"s" "a"}`,
+	`{"ints":[1,2.5]}`, `{"ints":[1,]}`, `{"in":{"l":[{"l":[{"l":[{"s":"deep"}]}]}]}}`, `[]`, `"str"`, `{"s":"a"} x`, `{"t":"2026-12-05T00:00:00Z","raw":"AQI=","q":"7","s":"promoted"}`,
+	`{"a":{"x":{"y":{"z":[1,{"w":null}]}}},"s":"\u00e9"}`, ` {"s" : "spaced" , "n" : 1 } `, `{"s":"a","num":"abc"}`, `{"num":12.5}`, `{"num":"12"}`,
 	// two top-level values: never accepted
 	`truefalse`, `true false`, "true\nfalse", `falsetrue`, `nullnull`, `1 2`, `"a""b"`, `{}{}`, `[] []`, `"a" "b"`,
 }
@@ -88,7 +100,71 @@ func unmarshalTargets() []func() any {
 		func() any { return new(int32) },
 		func() any { return new([]string) },
 		func() any { x := any("prefilled"); return &x },
+		func() any { return new(plainOuter) },
+		func() any { return new(plainInner) },
+		func() any { return &plainInner{S: "prefilled", M: map[string]int{"k": 1}} }, // encoding/json merges into it
+		func() any { return new(refusedStruct) },
+		func() any { return new(flatStruct) },
+		func() any { return new(numberStruct) },
 	}
+}
+
+// Struct targets for the differential tests: plainOuter and plainInner are
+// types the fast path takes, refusedStruct one it hands to encoding/json.
+type namedString string
+
+type plainInner struct {
+	S          string         `json:"s"`
+	N          int8           `json:"n"`
+	U          uint16         `json:"u,omitempty"`
+	F          float32        `json:"f"`
+	B          bool           // no tag: the field's name
+	P          *plainInner    `json:"p"`
+	L          []plainInner   `json:"l"`
+	M          map[string]int `json:"m"`
+	A          any            `json:"a"`
+	NS         namedString    `json:"ns"`
+	unexported int
+	Skip       string `json:"-"`
+	Dash       string `json:"-,"`
+	BadTag     string `json:"bad\\tag"` // not a usable name: the field's
+}
+
+type plainOuter struct {
+	In   plainInner                  `json:"in"`
+	Ints []int64                     `json:"ints"`
+	Strs map[namedString]namedString `json:"strs"`
+	X    float64                     `json:"x"`
+	PS   *string                     `json:"ps"`
+	Up   string                      `json:"UP"`
+	Low  string                      `json:"up2"`
+	Anys []any                       `json:"anys"`
+	Maps map[string][]uint           `json:"maps"`
+}
+
+type refusedStruct struct {
+	plainInner             // embedded
+	T          time.Time   `json:"t"`
+	Raw        []byte      `json:"raw"`
+	Q          int         `json:"q,string"`
+	Num        json.Number `json:"num"`
+}
+
+// numberStruct holds a json.Number, which encoding/json checks.
+type numberStruct struct {
+	S   string      `json:"s"`
+	Num json.Number `json:"num"`
+}
+
+// flatStruct is the small session's shape.
+type flatStruct struct {
+	CSRF     string `json:"csrf"`
+	Locale   string `json:"locale"`
+	LoginAt  int64  `json:"login_at"`
+	MFA      bool   `json:"mfa"`
+	Role     string `json:"role"`
+	UserID   int64  `json:"uid"`
+	Username string `json:"username"`
 }
 
 // checkUnmarshal compares Unmarshal and UnmarshalString with encoding/json
@@ -268,6 +344,30 @@ func BenchmarkJSON(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkJSONStruct decodes the small session's JSON into its struct:
+// the struct fast path against encoding/json.
+func BenchmarkJSONStruct(b *testing.B) {
+	data := []byte(`{"csrf":"YdBd2_KoFJ5p2iAeZti4w0lSoHm5k39l","locale":"pl-PL","login_at":1767251088,"mfa":true,"role":"admin","uid":7494743,"username":"marta.kowalska@posteo.example"}`)
+	b.Run("crumb", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var v flatStruct
+			if err := (codec.JSON{}).Unmarshal(data, &v); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var v flatStruct
+			if err := json.Unmarshal(data, &v); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 // manyMembers returns an object of n members, more than one map group and,

@@ -3,6 +3,7 @@ package codec
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"strconv"
 	"sync"
 	"unicode/utf8"
@@ -10,7 +11,8 @@ import (
 )
 
 // A hand-written decoder for the targets session data is read into: *any,
-// *map[string]any, *string, *bool, *float64, and the integer types. It
+// *map[string]any, *string, *bool, *float64, the integer types, and
+// pointers to structs of plain data (structdecode.go). It
 // yields exactly what encoding/json yields (float64 numbers, []any arrays,
 // map[string]any objects, last duplicate key wins), and gives up — leaving
 // the work, and the error message, to encoding/json — on anything else:
@@ -29,16 +31,13 @@ func decodeJSON(data []byte, shared string, v any) bool {
 	p := jsonParser{b: data, s: shared}
 	switch v.(type) {
 	case *any, *map[string]any:
-		st := stackPool.Get().(*jsonStacks)
-		p.members, p.elems = st.members[:0], st.elems[:0]
-		defer func() { st.release(p.members, p.elems) }()
-		if p.s == "" {
-			p.s = string(data)
-		}
+		defer p.useStacks()()
+		p.share()
 	case *string:
-		if p.s == "" {
-			p.s = string(data)
-		}
+		p.share()
+	case *bool, *float64, *int, *int64, *int32:
+	default:
+		return p.structDocument(v)
 	}
 	switch v := v.(type) {
 	case *any:
@@ -110,6 +109,43 @@ func decodeJSON(data []byte, shared string, v any) bool {
 			return true
 		}
 	}
+	return false
+}
+
+// share makes p.s, if the caller gave none.
+func (p *jsonParser) share() {
+	if p.s == "" {
+		p.s = string(p.b)
+	}
+}
+
+// useStacks gives p pooled stacks and returns the function that gives
+// them back.
+func (p *jsonParser) useStacks() (release func()) {
+	st := stackPool.Get().(*jsonStacks)
+	p.members, p.elems = st.members[:0], st.elems[:0]
+	return func() { st.release(p.members, p.elems) }
+}
+
+// structDocument is the fast path for v, a pointer to a zero struct of a
+// type it takes (see structdecode.go). When it gives up it zeroes the
+// struct again.
+func (p *jsonParser) structDocument(v any) bool {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Struct {
+		return false
+	}
+	sv := rv.Elem()
+	d := structDecoderFor(sv.Type())
+	if d == nil || !sv.IsZero() { // encoding/json merges into what a struct holds
+		return false
+	}
+	defer p.useStacks()()
+	p.share()
+	if p.decodeStruct(d, sv) {
+		return true
+	}
+	sv.SetZero()
 	return false
 }
 
