@@ -118,12 +118,14 @@ var payloadBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1<<10); re
 const maxPooledPayload = 16 << 10
 
 // putPayloadBuffer clears the session data in *bp and pools the buffer.
+// All of its capacity is cleared: a serializer that failed may have written
+// part of the data past the length it returned.
 func putPayloadBuffer(bp *[]byte) {
 	b := *bp
 	if cap(b) > maxPooledPayload {
 		return
 	}
-	clear(b)
+	clear(b[:cap(b)])
 	*bp = b[:0]
 	payloadBuffers.Put(bp)
 }

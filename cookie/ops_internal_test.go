@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"math"
 	"testing"
 
 	"github.com/crumbhq/crumb/keyring"
@@ -30,17 +31,23 @@ func TestCreateBufferHoldsNoSessionData(t *testing.T) {
 	var nb [8 << 10]byte
 	rand.Read(nb[:])
 	noise := base64.StdEncoding.EncodeToString(nb[:])
-	for _, data := range []map[string]any{
-		map[string]any{"password_reset": "hunter2"},
-		map[string]any{"password_reset": "hunter2", "big": noise}, // too large for a token: Create fails
+	for _, c := range []struct {
+		data  map[string]any
+		fails bool
+	}{
+		{map[string]any{"password_reset": "hunter2"}, false},
+		// too large for a token: sealing fails
+		{map[string]any{"password_reset": "hunter2", "big": noise}, true},
+		// not JSON: serializing fails after "hunter2" is written
+		{map[string]any{"password_reset": "hunter2", "z": math.NaN()}, true},
 	} {
 		found := false
 		for range 20 { // the pool may drop a buffer (a collection ran): try again
 			mine := make([]byte, 0, 16<<10)
 			payloadBuffers.Put(&mine)
-			_, err := s.Create(context.Background(), CreateOptions{Data: data})
-			if (err != nil) != (data["big"] != nil) {
-				t.Fatalf("Create: %v", err)
+			_, err := s.Create(context.Background(), CreateOptions{Data: c.data})
+			if (err != nil) != c.fails {
+				t.Fatalf("Create(%v): %v", c.data, err)
 			}
 			bp := payloadBuffers.Get().(*[]byte)
 			if bp != &mine {
