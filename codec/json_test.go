@@ -384,3 +384,32 @@ func manyMembers(n int) string {
 	b.WriteByte('}')
 	return b.String()
 }
+
+// scribbler is a type whose UnmarshalJSON writes to its input, as it may.
+type scribbler struct{ got string }
+
+func (s *scribbler) UnmarshalJSON(b []byte) error {
+	s.got = string(b)
+	for i := range b {
+		b[i] = 'x'
+	}
+	return nil
+}
+
+// TestUnmarshalStringNeverWritesData: a type's own UnmarshalJSON may write
+// to the bytes it is given; UnmarshalString's string must not change (it
+// is immutable, and a session's other values share it).
+func TestUnmarshalStringNeverWritesData(t *testing.T) {
+	doc := string([]byte(`{"a":{"k":"v"}}`)) // not a constant: in writable memory
+	before := strings.Clone(doc)
+	var v struct{ A scribbler }
+	if err := (codec.JSON{}).UnmarshalString(doc, &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.A.got != `{"k":"v"}` {
+		t.Fatalf("UnmarshalJSON got %q", v.A.got)
+	}
+	if doc != before {
+		t.Fatalf("UnmarshalString's input changed: %q", doc)
+	}
+}

@@ -440,13 +440,15 @@ func unmarshalJSON(data []byte, v any) error {
 // unmarshalJSONString is unmarshalJSON on a string, whose memory the
 // decoded strings share.
 func unmarshalJSONString(s string, v any) error {
-	// A view of s's bytes, never written: the parser only reads its input,
-	// and so does encoding/json (it copies what it keeps).
+	// A view of s's bytes, never written: the fast path only reads its
+	// input, and it takes no type whose own methods would see the input.
 	data := unsafe.Slice(unsafe.StringData(s), len(s))
 	if decodeJSON(data, s, v) {
 		return nil
 	}
-	return json.Unmarshal(data, v)
+	// encoding/json hands parts of its input to UnmarshalJSON and
+	// UnmarshalText methods, which may write to them: it gets a copy.
+	return json.Unmarshal([]byte(s), v)
 }
 
 // marshalJSON encodes with the fast path when every type in v allows it,
@@ -460,6 +462,7 @@ func marshalJSON(v any) ([]byte, error) {
 		out = bytes.Clone(b)
 	}
 	if cap(b) <= maxScratch {
+		clear(b[:cap(b)]) // it held session data, perhaps past len(b) if the fast path gave up
 		*buf = b[:0]
 		scratchPool.Put(buf)
 	}
