@@ -94,8 +94,8 @@ func (JSON) AppendMarshal(dst []byte, v any) ([]byte, error) { return appendMars
 func (JSON) Unmarshal(data []byte, v any) error { return unmarshalJSON(data, v) }
 
 // UnmarshalString decodes data into v as Unmarshal does. The strings it
-// decodes into a *string, a map, a slice or an interface are parts of data,
-// not copies: they keep data's memory alive.
+// decodes into a *string, a map, a slice, an interface or a struct's string
+// fields are parts of data, not copies: they keep data's memory alive.
 func (JSON) UnmarshalString(data string, v any) error { return unmarshalJSONString(data, v) }
 
 // Raw passes bytes through: Marshal accepts []byte or string, Unmarshal

@@ -46,7 +46,9 @@ func newSerializerPair(s codec.Serializer) serializerPair {
 // are never changed once made (a token's decoded body, a serializer's
 // output; Payload returns a copy), so a serializer that can decode from a
 // string gets them as one, and the strings it decodes share them instead of
-// copying them.
+// copying them. The one payload that is reused, Create's pooled buffer, is
+// cleared after sealing, and the record holding it never leaves Create: no
+// decoded value can share it.
 func (p serializerPair) unmarshal(b []byte, v any) error {
 	if p.str != nil {
 		return p.str.UnmarshalString(unsafe.String(unsafe.SliceData(b), len(b)), v)
