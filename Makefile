@@ -54,13 +54,14 @@ fuzz:
 	$(FUZZ) '^FuzzLegacyRead$$' ./cookie/gorilla
 	$(FUZZ) '^FuzzCodecDecode$$' ./cookie/gorilla
 
-## bench: run the benchmarks behind BENCHMARKS.md and regenerate it (not part of `make test`; ~25 min).
+## bench: run the benchmarks behind BENCHMARKS.md and regenerate it (not part of `make test`; about 45 min on 2 cores).
 ## The peer comparison and the HTTP load test live in the separate module bench/ (its own go.mod).
 BENCHCOUNT ?= 10
 # LOADROUNDS rounds of the HTTP load test, LOADTEST_DURATION measured per case and round.
 LOADROUNDS ?= 3
 LOADTEST_DURATION ?= 5s
-BENCH = $(GO) test -run '^$$' -benchmem -count $(BENCHCOUNT)
+# -timeout: the bench module's peer comparison alone runs longer than go test's default 10 minutes.
+BENCH = $(GO) test -run '^$$' -timeout 60m -benchmem -count $(BENCHCOUNT)
 bench:
 	{ $(BENCH) -bench 'Token|Floor|Gorilla' ./internal/token && \
 	  $(BENCH) -bench 'S2Dict' ./codec && \

@@ -174,3 +174,44 @@ func TestProfilesSection(t *testing.T) {
 		t.Error("a pair without = accepted")
 	}
 }
+
+// TestTokenFloorTarget: the token row is judged on the interleaved ratios
+// of BenchmarkTokenFloor, the worst payload deciding, and shows the ratio
+// of the separate benchmarks beside them.
+func TestTokenFloorTarget(t *testing.T) {
+	shapes := []string{"small", "medium", "large"}
+	run := func(openSmall float64) string {
+		var in strings.Builder
+		for _, s := range shapes {
+			fmt.Fprintf(&in, "BenchmarkToken/seal/%s-2 10 1000 ns/op\nBenchmarkFloor/seal/%s-2 10 1000 ns/op\n", s, s)
+			fmt.Fprintf(&in, "BenchmarkToken/open/%s-2 10 1400 ns/op\nBenchmarkFloor/open/%s-2 10 1000 ns/op\n", s, s)
+			fmt.Fprintf(&in, "BenchmarkTokenFloor/seal/%s-2 10 99 ns/op 900 floor-ns/op 990 token-ns/op 1.1 token/floor\n", s)
+			o := 1.2
+			if s == "small" {
+				o = openSmall
+			}
+			fmt.Fprintf(&in, "BenchmarkTokenFloor/open/%s-2 10 99 ns/op 500 floor-ns/op 600 token-ns/op %g token/floor\n", s, o)
+		}
+		res, _, err := parse(strings.NewReader(in.String()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		get := func(name, unit string) float64 {
+			v, ok := res[name][unit]
+			if !ok {
+				t.Fatalf("%s %s missing", name, unit)
+			}
+			return v
+		}
+		var out strings.Builder
+		p := func(format string, a ...any) { fmt.Fprintf(&out, format+"\n", a...) }
+		tokenFloorTarget(p, get, func(ok bool) string { return map[bool]string{true: "met", false: "missed"}[ok] }, shapes)
+		return out.String()
+	}
+	if got, want := run(1.25), "seal ≤ 1.10×, open ≤ 1.25× (the two alternating in one benchmark; separate benchmarks: seal ≤ 1.00×, open ≤ 1.40×) | met |"; !strings.Contains(got, want) {
+		t.Errorf("got %q, want it to contain %q", got, want)
+	}
+	if got, want := run(1.31), "open ≤ 1.31× (the two alternating in one benchmark; separate benchmarks: seal ≤ 1.00×, open ≤ 1.40×) | missed |"; !strings.Contains(got, want) {
+		t.Errorf("got %q, want it to contain %q", got, want)
+	}
+}
