@@ -26,6 +26,8 @@ import (
 //     Open + Unmarshal), the like-for-like comparison with gorilla.
 //   - BenchmarkFloor: bare XChaCha20-Poly1305 with a crypto/rand nonce plus
 //     base64url, the lower bound for any sealed cookie.
+//   - BenchmarkTokenFloor: BenchmarkToken's seal and open and the floor's,
+//     alternating in one benchmark; the token target is judged on its ratios.
 //   - BenchmarkGorilla: gorilla/securecookie Encode/Decode with gob and JSON.
 //
 // Payloads are the three sessiongen shapes: ~150 B, ~1 KB and ~6 KB of JSON.
