@@ -45,6 +45,24 @@ PASS
 	}
 }
 
+// TestParseRounds: make bench runs in rounds (scripts/bench-rounds.sh), so
+// each benchmark's samples are spread over the input, between the headers,
+// "ok" lines and round markers of several go test runs.
+func TestParseRounds(t *testing.T) {
+	var in strings.Builder
+	for round, ns := range []string{"300", "100", "200"} {
+		fmt.Fprintf(&in, "# round %d of 3: go test -bench CreateRead ./cookie\ngoos: linux\ncpu: AMD EPYC\n", round+1)
+		fmt.Fprintf(&in, "BenchmarkCreateRead/crumb/medium-2 100 %s ns/op\nBenchmarkCreateRead/gorilla-gob/medium-2 100 900 ns/op\nPASS\nok  \tgithub.com/crumbhq/crumb/cookie\t12.3s\n", ns)
+	}
+	res, _, err := parse(strings.NewReader(in.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := res["CreateRead/crumb/medium"]; r["ns/op"] != 200 || r["ns/op@min"] != 100 || r["ns/op@max"] != 300 {
+		t.Errorf("CreateRead/crumb/medium over three rounds: %v, want median 200, min 100, max 300", r)
+	}
+}
+
 // TestParseWithoutCPUSuffix: with GOMAXPROCS=1, go test writes no "-N"
 // suffix, and names with dashes of their own must stay apart.
 func TestParseWithoutCPUSuffix(t *testing.T) {
