@@ -171,8 +171,10 @@ func (o *objectScanner) close() bool {
 // as encoding/json escapes them.
 func (JSON) AppendObject(dst []byte, members map[string][]byte) ([]byte, error) {
 	dst = append(dst, '{')
-	var buf [32]string
-	for i, k := range sortedKeys(buf[:], members) {
+	var kbuf [32]string
+	var vbuf [32][]byte
+	keys, vals := sortedEntries(kbuf[:], vbuf[:], members)
+	for i, k := range keys {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
@@ -185,7 +187,7 @@ func (JSON) AppendObject(dst []byte, members map[string][]byte) ([]byte, error) 
 			}
 			dst = append(dst, q...)
 		}
-		v := members[k]
+		v := vals[i]
 		if len(v) == 0 {
 			return nil, errors.New("codec: empty value for key " + k)
 		}
