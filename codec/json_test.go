@@ -81,6 +81,9 @@ var unmarshalSeeds = []string{
 	`{"x":1e400}`, `{"s":1}`, `{"n":"1"}`, `{"B":"true"}`, `{"l":{}}`, `{"m":[]}`, `{"p":[]}`, `{"s":"esc\"aped"}`, `{"s":"a"`, `{"s":"a",}`, `{"s" "a"}`,
 	`{"ints":[1,2.5]}`, `{"ints":[1,]}`, `{"in":{"l":[{"l":[{"l":[{"s":"deep"}]}]}]}}`, `[]`, `"str"`, `{"s":"a"} x`, `{"t":"2026-12-05T00:00:00Z","raw":"AQI=","q":"7","s":"promoted"}`,
 	`{"a":{"x":{"y":{"z":[1,{"w":null}]}}},"s":"\u00e9"}`, ` {"s" : "spaced" , "n" : 1 } `, `{"s":"a","num":"abc"}`, `{"num":12.5}`, `{"num":"12"}`,
+	// integers on both sides of the small-integer boxes and of 15 digits
+	`[0,1,255,256,-1,-255,-256,999999999999999,-999999999999999,1000000000000000,9007199254740993,-0,0.0,00]`,
+	`{"q":255,"r":256,"s":-0}`,
 	// two top-level values: never accepted
 	`truefalse`, `true false`, "true\nfalse", `falsetrue`, `nullnull`, `1 2`, `"a""b"`, `{}{}`, `[] []`, `"a" "b"`,
 }
@@ -183,6 +186,21 @@ func checkUnmarshal(t *testing.T, data []byte) {
 			if (err == nil) != (wantErr == nil) || !reflect.DeepEqual(got, want) {
 				t.Fatalf("%s %q into %T: got %#v (%v), encoding/json %#v (%v)", name, data, got, reflect.ValueOf(got).Elem(), err, reflect.ValueOf(want).Elem(), wantErr)
 			}
+		}
+	}
+}
+
+// TestUnmarshalNegativeZero: reflect.DeepEqual takes -0 for 0, so the
+// differential tests cannot see the sign; encoding/json keeps it.
+func TestUnmarshalNegativeZero(t *testing.T) {
+	var v any
+	if err := (codec.JSON{}).Unmarshal([]byte(`[-0,0,-0.0]`), &v); err != nil {
+		t.Fatal(err)
+	}
+	a := v.([]any)
+	for i, want := range []bool{true, false, true} {
+		if got := math.Signbit(a[i].(float64)); got != want {
+			t.Errorf("element %d of [-0,0,-0.0]: sign bit %v, want %v", i, got, want)
 		}
 	}
 }

@@ -31,7 +31,7 @@ func decodeJSON(data []byte, shared string, v any) bool {
 	p := jsonParser{b: data, s: shared}
 	switch v.(type) {
 	case *any, *map[string]any:
-		defer p.useStacks()()
+		defer p.releaseStacks(p.useStacks())
 		p.share()
 	case *string:
 		p.share()
@@ -119,13 +119,16 @@ func (p *jsonParser) share() {
 	}
 }
 
-// useStacks gives p pooled stacks and returns the function that gives
-// them back.
-func (p *jsonParser) useStacks() (release func()) {
+// useStacks gives p pooled stacks; p.releaseStacks gives them back. (Not a
+// returned closure: it would capture p and cost an allocation per call.)
+func (p *jsonParser) useStacks() *jsonStacks {
 	st := stackPool.Get().(*jsonStacks)
 	p.members, p.elems = st.members[:0], st.elems[:0]
-	return func() { st.release(p.members, p.elems) }
+	return st
 }
+
+// releaseStacks returns the stacks p got from useStacks, as p left them.
+func (p *jsonParser) releaseStacks(st *jsonStacks) { st.release(p.members, p.elems) }
 
 // structDocument is the fast path for v, a pointer to a zero struct of a
 // type it takes (see structdecode.go). When it gives up it zeroes the
@@ -140,7 +143,7 @@ func (p *jsonParser) structDocument(v any) bool {
 	if d == nil || !sv.IsZero() { // encoding/json merges into what a struct holds
 		return false
 	}
-	defer p.useStacks()()
+	defer p.releaseStacks(p.useStacks())
 	p.share()
 	if p.decodeStruct(d, sv) {
 		return true
@@ -260,15 +263,55 @@ func (p *jsonParser) value() (any, bool) {
 	case c == 'n' && p.literal("null"):
 		return nil, true
 	case c == '-' || '0' <= c && c <= '9':
-		lit, _, ok := p.number()
+		lit, isInt, ok := p.number()
 		if !ok {
 			return nil, false
+		}
+		if isInt {
+			if v, ok := smallInt(lit); ok {
+				return v, true
+			}
 		}
 		f, err := strconv.ParseFloat(string(lit), 64)
 		return f, err == nil
 	}
 	return nil, false
 }
+
+// smallInt returns the float64 of lit, an integer literal with at most
+// 15 digits (exact in a float64, so the same value strconv.ParseFloat
+// returns), boxed. Sessions are full of small counts and quantities: those
+// below len(smallFloats) come boxed already, with no allocation. "-0" is
+// left to ParseFloat, which returns negative zero.
+func smallInt(lit []byte) (any, bool) {
+	digits := lit
+	if lit[0] == '-' {
+		digits = lit[1:]
+	}
+	if len(digits) > 15 || len(digits) == 1 && digits[0] == '0' && len(lit) == 2 {
+		return nil, false
+	}
+	var n int64
+	for _, d := range digits {
+		n = n*10 + int64(d-'0')
+	}
+	if lit[0] == '-' {
+		return float64(-n), true
+	}
+	if n < int64(len(smallFloats)) {
+		return smallFloats[n], true
+	}
+	return float64(n), true
+}
+
+// smallFloats holds float64(i), boxed, for i up to 255. It is never
+// written after initialisation.
+var smallFloats = func() (t [256]any) {
+	for i := range t {
+		t[i] = float64(i)
+	}
+	return t
+}()
 
 func (p *jsonParser) object() (any, bool) {
 	if p.depth++; p.depth > maxDecodeDepth {
