@@ -284,7 +284,7 @@ func (b *builder) value(depth int) any {
 	if depth > 6 {
 		return nil
 	}
-	switch b.next() % 12 {
+	switch b.next() % 14 {
 	case 0:
 		return b.str()
 	case 1:
@@ -323,9 +323,35 @@ func (b *builder) value(depth int) any {
 		return float32(math.Float32frombits(uint32(b.next())<<24 | uint32(b.next())<<8))
 	case 10:
 		return uint64(b.next()) << (b.next() % 60)
+	case 11:
+		return b.inner(depth + 1)
+	case 12:
+		v := b.inner(depth + 1)
+		return &plainOuter{In: v, Ints: []int64{int64(b.next()) << (b.next() % 62)}, Anys: []any{b.value(depth + 1)},
+			Strs: map[namedString]namedString{namedString(b.str()): namedString(b.str())}, X: float64(int8(b.next())) / 3, Up: b.str()}
 	default:
 		return []byte(b.str())
 	}
+}
+
+// inner builds a plainInner (a struct the encoding fast path takes), its
+// zero fields left out by ",omitempty" included.
+func (b *builder) inner(depth int) plainInner {
+	v := plainInner{S: b.str(), N: int8(b.next()), U: uint16(b.next() % 3), F: math.Float32frombits(uint32(b.next())<<24 | uint32(b.next())<<16), B: b.next()%2 == 0, NS: namedString(b.str())}
+	if depth > 6 {
+		return v
+	}
+	switch b.next() % 4 {
+	case 0:
+		p := b.inner(depth + 1)
+		v.P = &p
+	case 1:
+		v.L = []plainInner{b.inner(depth + 1)}
+	case 2:
+		v.M = map[string]int{b.str(): int(int8(b.next())), b.str(): 0}
+	}
+	v.A = b.value(depth + 1)
+	return v
 }
 
 func BenchmarkJSON(b *testing.B) {

@@ -68,9 +68,10 @@ func appendJSON(dst []byte, v any, depth int) (_ []byte, ok bool) {
 	case []string:
 		return appendArray(dst, v, func(dst []byte, e string) ([]byte, bool) { return appendJSONString(dst, e), true })
 	}
-	// Everything else — structs, typed maps and slices, json.Marshaler,
-	// json.Number, pointers, []byte (base64) — is encoding/json's.
-	return dst, false
+	// Structs, pointers, typed maps and slices of plain data go through
+	// structencode.go; everything else — json.Marshaler, json.Number,
+	// []byte (base64), arrays — is encoding/json's.
+	return appendReflect(dst, v, depth)
 }
 
 // appendObject appends m as a JSON object with its keys sorted, each value

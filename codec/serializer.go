@@ -75,10 +75,11 @@ var (
 // Unmarshal semantics, HTML-safe escaping, sorted map keys). The dynamic
 // types session data is made of — map[string]any, []any, []string, strings,
 // numbers, booleans — go through a reflection-free fast path several times
-// faster, and so does decoding into a struct of plain data (fields of those
-// types, nested structs, pointers, slices and string-keyed maps, no custom
-// unmarshalers or embedded fields) whose JSON names the fields exactly;
-// everything else goes to encoding/json.
+// faster. Structs of plain data (fields of those types, nested structs,
+// pointers, slices and string-keyed maps, no custom marshalers or
+// unmarshalers, embedded fields, arrays or byte slices) have a fast path
+// too: always when encoded, and when decoded if the JSON names the fields
+// exactly. Everything else goes to encoding/json.
 type JSON struct{}
 
 // ID returns JSONID.
