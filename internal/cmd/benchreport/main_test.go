@@ -49,17 +49,41 @@ PASS
 // each benchmark's samples are spread over the input, between the headers,
 // "ok" lines and round markers of several go test runs.
 func TestParseRounds(t *testing.T) {
+	// The machine slows down and speeds up between rounds; within each,
+	// gob takes 6 times crumb's time.
 	var in strings.Builder
-	for round, ns := range []string{"300", "100", "200"} {
+	for round, ns := range []int{300, 100, 200} {
 		fmt.Fprintf(&in, "# round %d of 3: go test -bench CreateRead ./cookie\ngoos: linux\ncpu: AMD EPYC\n", round+1)
-		fmt.Fprintf(&in, "BenchmarkCreateRead/crumb/medium-2 100 %s ns/op\nBenchmarkCreateRead/gorilla-gob/medium-2 100 900 ns/op\nPASS\nok  \tgithub.com/crumbhq/crumb/cookie\t12.3s\n", ns)
+		fmt.Fprintf(&in, "BenchmarkCreateRead/crumb/medium-2 100 %d ns/op\nBenchmarkCreateRead/gorilla-gob/medium-2 100 %d ns/op\nPASS\nok  \tgithub.com/crumbhq/crumb/cookie\t12.3s\n", ns, 6*ns)
 	}
+	// After the rounds: a run outside them, in no round.
+	in.WriteString("BenchmarkFlood-2 1 5 ns/op\n")
 	res, _, err := parse(strings.NewReader(in.String()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := res["CreateRead/crumb/medium"]; r["ns/op"] != 200 || r["ns/op@min"] != 100 || r["ns/op@max"] != 300 {
-		t.Errorf("CreateRead/crumb/medium over three rounds: %v, want median 200, min 100, max 300", r)
+	if r := res["CreateRead/crumb/medium"]; r["ns/op"] != 200 || r["ns/op@min"] != 100 || r["ns/op@max"] != 300 || r["ns/op#1"] != 300 || r["ns/op#3"] != 200 {
+		t.Errorf("CreateRead/crumb/medium over three rounds: %v, want median 200, min 100, max 300, round 1 300, round 3 200", r)
+	}
+	if _, ok := res["Flood"]["ns/op#3"]; ok {
+		t.Errorf("a run after the rounds is counted in the last round: %v", res["Flood"])
+	}
+	worst, how := everyRun(res, "CreateRead/gorilla-gob/medium", "CreateRead/crumb/medium")
+	if worst != 6 || !strings.Contains(how, "lowest of 3 rounds") || !strings.Contains(how, "2.00×") {
+		t.Errorf("everyRun with rounds: %v, %q; want 6 (within rounds), and the 2.00× across rounds shown", worst, how)
+	}
+
+	// Without rounds (-count 3): gob's fastest against crumb's slowest.
+	plain := strings.NewReplacer("# round", "# not a round").Replace(in.String())
+	res, _, err = parse(strings.NewReader(plain))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if worst, how := everyRun(res, "CreateRead/gorilla-gob/medium", "CreateRead/crumb/medium"); worst != 2 || strings.Contains(how, "rounds") {
+		t.Errorf("everyRun without rounds: %v, %q; want 2, the extremes", worst, how)
+	}
+	if _, _, err := parse(strings.NewReader("# round x of 3\n")); err == nil {
+		t.Error("a malformed round line accepted")
 	}
 }
 
