@@ -153,22 +153,15 @@ func buildFields(t reflect.Type, building map[reflect.Type]*typeDecoder) *struct
 	fs := &structFields{byName: make(map[string]structField, t.NumField())}
 	for i := range t.NumField() {
 		f := t.Field(i)
-		if f.Anonymous {
-			return nil // embedded fields: encoding/json's promotion rules
-		}
-		if !f.IsExported() {
-			continue
-		}
-		tag := f.Tag.Get("json")
-		if tag == "-" {
-			continue
-		}
-		name, opts, _ := strings.Cut(tag, ",")
-		if hasOption(opts, "string") {
+		name, opts, use, ok := jsonField(f)
+		if !ok {
 			return nil
 		}
-		if !isValidTag(name) {
-			name = f.Name
+		if !use {
+			continue
+		}
+		if hasOption(opts, "string") {
+			return nil
 		}
 		if _, dup := fs.byName[name]; dup {
 			return nil // encoding/json's rules for conflicting names
@@ -180,6 +173,25 @@ func buildFields(t reflect.Type, building map[reflect.Type]*typeDecoder) *struct
 		fs.byName[name] = structField{index: i, bit: 1 << len(fs.byName), dec: dec}
 	}
 	return fs
+}
+
+// jsonField returns the JSON name and the options of struct field f as
+// encoding/json reads its tag. use is false for a field encoding/json leaves
+// out (unexported, or tagged "-"); ok is false for an embedded field, whose
+// promotion rules neither fast path follows.
+func jsonField(f reflect.StructField) (name, opts string, use, ok bool) {
+	if f.Anonymous {
+		return "", "", false, false
+	}
+	tag := f.Tag.Get("json")
+	if !f.IsExported() || tag == "-" {
+		return "", "", false, true
+	}
+	name, opts, _ = strings.Cut(tag, ",")
+	if !isValidTag(name) {
+		name = f.Name
+	}
+	return name, opts, true, true
 }
 
 // hasOption reports whether the comma-separated opts hold opt.

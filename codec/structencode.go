@@ -142,22 +142,15 @@ func buildFieldEncoders(t reflect.Type, building map[reflect.Type]*typeEncoder) 
 	names := make(map[string]bool, t.NumField())
 	for i := range t.NumField() {
 		f := t.Field(i)
-		if f.Anonymous {
-			return nil // embedded fields: encoding/json's promotion rules
-		}
-		if !f.IsExported() {
-			continue
-		}
-		tag := f.Tag.Get("json")
-		if tag == "-" {
-			continue
-		}
-		name, opts, _ := strings.Cut(tag, ",")
-		if hasOption(opts, "string") || hasOption(opts, "omitzero") {
+		name, opts, use, ok := jsonField(f)
+		if !ok {
 			return nil
 		}
-		if !isValidTag(name) {
-			name = f.Name
+		if !use {
+			continue
+		}
+		if hasOption(opts, "string") || hasOption(opts, "omitzero") {
+			return nil
 		}
 		if names[name] {
 			return nil // encoding/json drops fields whose names conflict
@@ -186,11 +179,11 @@ func appendReflect(dst []byte, v any, depth int) (_ []byte, ok bool) {
 	if e == nil {
 		return dst, false
 	}
-	return e.append(dst, rv, depth)
+	return e.appendValue(dst, rv, depth)
 }
 
-// append appends the encoding/json form of v, of e's type.
-func (e *typeEncoder) append(dst []byte, v reflect.Value, depth int) (_ []byte, ok bool) {
+// appendValue appends the encoding/json form of v, of e's type.
+func (e *typeEncoder) appendValue(dst []byte, v reflect.Value, depth int) (_ []byte, ok bool) {
 	if depth > maxEncodeDepth {
 		return dst, false // deep, or a cycle: encoding/json reports it
 	}
@@ -216,7 +209,7 @@ func (e *typeEncoder) append(dst []byte, v reflect.Value, depth int) (_ []byte, 
 		if v.IsNil() {
 			return append(dst, "null"...), true
 		}
-		return e.elem.append(dst, v.Elem(), depth+1)
+		return e.elem.appendValue(dst, v.Elem(), depth+1)
 	case reflect.Slice:
 		if v.IsNil() {
 			return append(dst, "null"...), true
@@ -226,7 +219,7 @@ func (e *typeEncoder) append(dst []byte, v reflect.Value, depth int) (_ []byte, 
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			if dst, ok = e.elem.append(dst, v.Index(i), depth+1); !ok {
+			if dst, ok = e.elem.appendValue(dst, v.Index(i), depth+1); !ok {
 				return dst, false
 			}
 		}
@@ -253,7 +246,7 @@ func (e *typeEncoder) append(dst []byte, v reflect.Value, depth int) (_ []byte, 
 			}
 			first = false
 			dst = append(dst, f.key...)
-			if dst, ok = f.enc.append(dst, fv, depth+1); !ok {
+			if dst, ok = f.enc.appendValue(dst, fv, depth+1); !ok {
 				return dst, false
 			}
 		}
@@ -280,7 +273,7 @@ func (e *typeEncoder) appendMap(dst []byte, v reflect.Value, depth int) (_ []byt
 			dst = append(dst, ',')
 		}
 		dst = append(appendJSONString(dst, en.k), ':')
-		if dst, ok = e.elem.append(dst, en.v, depth+1); !ok {
+		if dst, ok = e.elem.appendValue(dst, en.v, depth+1); !ok {
 			return dst, false
 		}
 	}
